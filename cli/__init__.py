@@ -1,0 +1,1 @@
+"""The `clearance` command line (Typer): thin commands over the registry library."""

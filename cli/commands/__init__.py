@@ -1,0 +1,1 @@
+"""One module per command; cli.main wires them into the Typer app."""

@@ -1,0 +1,79 @@
+"""Shared CLI plumbing: option types, loading inputs, turning errors into exit code 2."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, NoReturn, TypeVar
+
+import typer
+
+from cli.exitcodes import ExitCode
+from registry.catalog.loader import Catalog, load_catalog
+from registry.errors import ClearanceError, InputError
+from registry.policy.loader import LoadedPolicy, load_policy
+
+T = TypeVar("T")
+
+DEFAULT_CATALOG = "provider_catalog"
+
+CatalogOpt = Annotated[
+    Path | None,
+    typer.Option("--catalog", help="Catalog directory (holds providers/). Env: CLEARANCE_CATALOG."),
+]
+PolicyOpt = Annotated[Path, typer.Option("--policy", help="Policy file (YAML).")]
+DataClassOpt = Annotated[
+    str | None, typer.Option("--data-class", help="Data class (default: the policy's default).")
+]
+ModelOpt = Annotated[
+    str | None, typer.Option("--model", help="Model id, e.g. meta-llama/llama-3.3-70b-instruct.")
+]
+AsOfOpt = Annotated[
+    str | None, typer.Option("--as-of", help="Evaluation date YYYY-MM-DD (default: today).")
+]
+
+
+def fail(message: str, code: ExitCode = ExitCode.INVALID) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(int(code))
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Run a loading step; input errors print every problem and exit 2."""
+    try:
+        return action()
+    except InputError as err:
+        typer.echo(err.render(), err=True)
+        raise typer.Exit(int(ExitCode.INVALID)) from None
+    except ClearanceError as err:
+        fail(str(err))
+
+
+def catalog_dir(option: Path | None) -> Path:
+    if option is not None:
+        return option
+    return Path(os.environ.get("CLEARANCE_CATALOG") or DEFAULT_CATALOG)
+
+
+def read_catalog(option: Path | None) -> Catalog:
+    return guarded(lambda: load_catalog(catalog_dir(option)))
+
+
+def read_policy(path: Path) -> LoadedPolicy:
+    return guarded(lambda: load_policy(path))
+
+
+def parse_as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"--as-of {value!r} is not a date; write YYYY-MM-DD")
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,32 @@
+"""The `clearance` Typer app: commands are registered here, explicitly, in one place."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.commands.allowed import allowed
+from cli.commands.explain import explain
+from cli.commands.policytest import run_tests
+from cli.commands.serve import serve
+from cli.commands.validate import validate
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="clearance",
+        help="Data-policy compliance for LLM inference providers.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    app.command("validate")(validate)
+    app.command("allowed")(allowed)
+    app.command("explain")(explain)
+    app.command("test")(run_tests)
+    app.command("serve")(serve)
+    return app
+
+
+def run() -> None:
+    """Console-script entry point."""
+    build_app()()

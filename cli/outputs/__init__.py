@@ -1,0 +1,1 @@
+"""Output formats: one small pure function per format over one result type."""

@@ -1,0 +1,59 @@
+"""Formats of an explanation (`clearance explain`): json and table."""
+
+from __future__ import annotations
+
+import json
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from registry.engine.explain import Explanation
+
+_MARK = {
+    "pass": "pass",
+    "failed": "FAIL",
+    "unknown": "UNKNOWN",
+    "unknown-allowed": "pass?",
+    "waived": "waived",
+    "error": "ERROR",
+}
+
+
+def to_json(items: list[Explanation]) -> str:
+    return json.dumps([e.to_json() for e in items], indent=2, ensure_ascii=False) + "\n"
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "unknown"
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+
+
+def render_table(items: list[Explanation], out: Console) -> None:
+    for item in items:
+        verdict = "PERMITTED" if item.decision.permitted else "DENIED"
+        model = f", model {item.model}" if item.model else ""
+        out.print(
+            f"{item.target}: {verdict} for data class {item.data_class}{model} "
+            f"(as of {item.as_of.isoformat()})"
+        )
+        table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False)
+        for name in ("rule", "status", "fact value", "trust", "detail", "policy line"):
+            table.add_column(name, overflow="fold")
+        for check in item.checks:
+            table.add_row(
+                check.rule,
+                _MARK[check.status],
+                _value(check.value),
+                check.trust or ("unverified" if check.fact else ""),
+                check.message,
+                f"{check.source.file}:{check.source.line}",
+            )
+        out.print(table)
+        urls = sorted({e["url"] for c in item.checks for e in c.evidence})
+        if urls:
+            out.print("evidence:")
+            for url in urls:
+                out.print(f"  {url}")
+        out.print("")

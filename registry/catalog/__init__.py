@@ -1,0 +1,1 @@
+"""The provider catalog: schema, strict loading and effective facts per target."""

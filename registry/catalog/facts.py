@@ -1,0 +1,156 @@
+"""Effective facts per target: provider facts, overridden by deployment, then by offering.
+
+A *target* is a deployment (`provider/deployment`), or for a model query a model offering on a
+deployment (its id is still the deployment id). Fact values are hashable and canonical:
+`None` means unknown (enum value `unknown` included), lists become tuples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+
+from registry.catalog.loader import Catalog
+from registry.catalog.models import (
+    FACT_PATHS,
+    Certification,
+    Deployment,
+    Evidence,
+    ModelOffering,
+    Provider,
+)
+from registry.schema_types import TRUST_ORDER
+
+NESTED = ("gpu", "retention", "decryption")
+_NOT_FACTS = frozenset(
+    {
+        "evidence",
+        "notes",
+        "id",
+        "hosts",
+        "cloud_regions",
+        "aliases",
+        "name",
+        "legal_entity",
+        "deployments",
+        "models",
+        "verified_at",
+        "headquarters",
+    }
+)
+_TRUST_RANK = {name: rank for rank, name in enumerate(TRUST_ORDER)}
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    provider: str
+    deployment: str
+    model: str | None
+    facts: Mapping[str, Any]
+    trust: Mapping[str, str | None]
+    verified_at: date | None
+    evidence: tuple[Evidence, ...]
+
+
+def canonical(value: Any) -> Any:
+    """Hashable canonical form of a fact value; `unknown` and null become None."""
+    if value is None or value == "unknown":
+        return None
+    if isinstance(value, Certification):
+        return (value.id, value.expires.isoformat() if value.expires else None)
+    if isinstance(value, list | tuple):
+        return tuple(canonical(v) for v in value)
+    return value
+
+
+def _apply(facts: dict[str, Any], block: BaseModel, every_field: bool) -> None:
+    keys = block.model_fields if every_field else block.model_fields_set
+    for key in keys:
+        if key in _NOT_FACTS:
+            continue
+        value = getattr(block, key)
+        if key in NESTED:
+            sub_keys = value.model_fields if every_field else value.model_fields_set
+            for sub in sub_keys:
+                facts[f"{key}.{sub}"] = canonical(getattr(value, sub))
+        else:
+            facts[key] = canonical(value)
+
+
+def best_trust(path: str, evidence: Iterable[Evidence]) -> str | None:
+    """The highest trust of evidence supporting `path` (exact or prefix); None = unverified."""
+    best: str | None = None
+    for item in evidence:
+        if any(f == path or path.startswith(f + ".") for f in item.facts) and (
+            best is None or _TRUST_RANK[item.trust] > _TRUST_RANK[best]
+        ):
+            best = item.trust
+    return best
+
+
+def _target(provider: Provider, dep: Deployment | None, offering: ModelOffering | None) -> Target:
+    facts: dict[str, Any] = dict.fromkeys(FACT_PATHS)
+    _apply(facts, provider, every_field=True)
+    facts["headquarters"] = provider.headquarters
+    evidence = list(provider.evidence)
+    if dep is not None:
+        _apply(facts, dep, every_field=False)
+        evidence.extend(dep.evidence)
+    if offering is not None:
+        _apply(facts, offering, every_field=False)
+        facts["quantization"] = canonical(offering.quantization)
+        facts["tool_call_accuracy"] = offering.tool_call_accuracy
+        evidence.extend(offering.evidence)
+    dep_id = dep.id if dep is not None else "default"
+    trust = {path: best_trust(path, evidence) for path in FACT_PATHS}
+    return Target(
+        id=f"{provider.id}/{dep_id}",
+        provider=provider.id,
+        deployment=dep_id,
+        model=offering.id if offering is not None else None,
+        facts=facts,
+        trust=trust,
+        verified_at=provider.verified_at,
+        evidence=tuple(evidence),
+    )
+
+
+def _provider_targets(provider: Provider, model: str | None) -> Iterable[Target]:
+    deployments: list[Deployment | None] = list(provider.deployments) or [None]
+    if model is None:
+        return [_target(provider, dep, None) for dep in deployments]
+    out = []
+    for offering in provider.models:
+        if offering.id.lower() != model.lower():
+            continue
+        scope = set(offering.deployments) if offering.deployments is not None else None
+        for dep in deployments:
+            dep_id = dep.id if dep is not None else "default"
+            if scope is None or dep_id in scope:
+                out.append(_target(provider, dep, offering))
+    return out
+
+
+def targets(catalog: Catalog, model: str | None = None) -> tuple[Target, ...]:
+    """All targets of the catalog (sorted by id), memoized per catalog and model."""
+    key = ("targets", model.lower() if model else None)
+    cached = catalog.memo.get(key)
+    if cached is None:
+        found = [t for p in catalog.providers.values() for t in _provider_targets(p, model)]
+        cached = tuple(sorted(found, key=lambda t: t.id))
+        catalog.memo[key] = cached
+    result: tuple[Target, ...] = cached
+    return result
+
+
+def catalog_targets_by_provider(catalog: Catalog) -> Mapping[str, tuple[str, ...]]:
+    """Deployment ids per provider id (no model filter)."""
+    out: dict[str, list[str]] = {}
+    for target in targets(catalog):
+        out.setdefault(target.provider, []).append(target.id)
+    return {k: tuple(v) for k, v in out.items()}

@@ -1,0 +1,206 @@
+"""Load and check a catalog directory (`<dir>/providers/<id>.yaml`), all-or-nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from registry.catalog.models import Provider
+from registry.errors import CatalogError, InputError, Problem
+from registry.validation import problems_from_validation
+from registry.yamlload import Document, KeyPath, load_file, render_path
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A validated catalog: providers by id, a content revision, and where each came from."""
+
+    root: str
+    providers: Mapping[str, Provider]
+    revision: str
+    files: Mapping[str, str]
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def _problem(doc: Document, path: KeyPath, message: str, remedy: str) -> Problem:
+    return Problem("CLR-C002", message, remedy, doc.file, doc.line_of(path), render_path(path))
+
+
+def _provider_problems(provider: Provider, doc: Document, stem: str) -> list[Problem]:
+    problems: list[Problem] = []
+    if provider.id != stem:
+        problems.append(
+            _problem(
+                doc,
+                ("id",),
+                f"id {provider.id!r} differs from file name",
+                f"rename the file to {provider.id}.yaml or set id: {stem}",
+            )
+        )
+    seen: dict[str, int] = {}
+    for i, dep in enumerate(provider.deployments):
+        if dep.id in seen:
+            problems.append(
+                _problem(
+                    doc,
+                    ("deployments", i, "id"),
+                    f"deployment id {dep.id!r} repeats deployments[{seen[dep.id]}]",
+                    "give every deployment its own id",
+                )
+            )
+        seen.setdefault(dep.id, i)
+    known = set(seen) or {"default"}
+    model_seen: set[str] = set()
+    for i, offering in enumerate(provider.models):
+        if offering.id in model_seen:
+            problems.append(
+                _problem(
+                    doc,
+                    ("models", i, "id"),
+                    f"model {offering.id!r} repeats",
+                    "list each model once; use `deployments` to scope it",
+                )
+            )
+        model_seen.add(offering.id)
+        for j, dep_id in enumerate(offering.deployments or ()):
+            if dep_id not in known:
+                problems.append(
+                    _problem(
+                        doc,
+                        ("models", i, "deployments", j),
+                        f"unknown deployment {dep_id!r}",
+                        f"use one of {sorted(known)}",
+                    )
+                )
+    return problems
+
+
+def _alias_entries(provider: Provider) -> Iterable[tuple[str, str, KeyPath]]:
+    for kind in ("openrouter", "litellm", "hosts"):
+        for k, value in enumerate(getattr(provider.aliases, kind)):
+            yield f"{kind}:{value.lower()}", provider.id, ("aliases", kind, k)
+    for i, dep in enumerate(provider.deployments):
+        for k, value in enumerate(dep.aliases.openrouter):
+            yield (
+                f"openrouter:{value.lower()}",
+                provider.id,
+                ("deployments", i, "aliases", "openrouter", k),
+            )
+        for k, host in enumerate([*dep.hosts, *dep.aliases.hosts]):
+            yield f"hosts:{host.lower()}", provider.id, ("deployments", i, "hosts", k)
+
+
+def _alias_problems(
+    providers: Mapping[str, Provider], docs: Mapping[str, Document]
+) -> list[Problem]:
+    owner: dict[str, str] = {}
+    problems: list[Problem] = []
+    for provider in providers.values():
+        for alias, pid, path in _alias_entries(provider):
+            first = owner.setdefault(alias, pid)
+            if first != pid:
+                problems.append(
+                    _problem(
+                        docs[pid],
+                        path,
+                        f"alias {alias} also names provider {first}",
+                        "an alias must name exactly one provider; remove one",
+                    )
+                )
+    return problems
+
+
+def revision_of(providers: Mapping[str, Provider]) -> str:
+    """A content hash of the normalized catalog: equal catalogs have equal revisions."""
+    digest = hashlib.sha256()
+    for pid in sorted(providers):
+        digest.update(json.dumps(providers[pid].model_dump(mode="json"), sort_keys=True).encode())
+    return digest.hexdigest()[:16]
+
+
+def load_provider(path: Path, display: str) -> tuple[Provider, Document]:
+    doc = load_file(path, display)
+    if not isinstance(doc.data, dict):
+        raise CatalogError(
+            [
+                Problem(
+                    "CLR-C001",
+                    "a provider file must be a mapping",
+                    "start the file with `id:` and `name:`",
+                    doc.file,
+                    1,
+                    "",
+                )
+            ]
+        )
+    try:
+        provider = Provider.model_validate(doc.data)
+    except ValidationError as err:
+        raise CatalogError(problems_from_validation(err, doc, "CLR-C001", Provider)) from None
+    problems = _provider_problems(provider, doc, path.stem)
+    if problems:
+        raise CatalogError(problems)
+    return provider, doc
+
+
+def provider_files(root: Path) -> list[Path]:
+    """The provider files of a catalog directory, or a CatalogError saying what is wrong."""
+    directory = root / "providers"
+    if not directory.is_dir():
+        raise CatalogError(
+            [
+                Problem(
+                    "CLR-C003",
+                    f"{root} has no providers/ directory",
+                    "point --catalog at the directory that holds providers/",
+                    str(root),
+                )
+            ]
+        )
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    if not files:
+        raise CatalogError(
+            [
+                Problem(
+                    "CLR-C003",
+                    f"{directory} holds no *.yaml files",
+                    "add one provider file per provider",
+                    str(directory),
+                )
+            ]
+        )
+    return files
+
+
+def load_catalog(root: Path | str) -> Catalog:
+    """Load every provider file; raise one CatalogError listing every problem found."""
+    root = Path(root)
+    providers: dict[str, Provider] = {}
+    docs: dict[str, Document] = {}
+    problems: list[Problem] = []
+    for path in provider_files(root):
+        try:
+            provider, doc = load_provider(path, str(path))
+        except InputError as err:
+            problems.extend(err.problems)
+            continue
+        providers[provider.id] = provider
+        docs[provider.id] = doc
+    if problems:
+        raise CatalogError(problems)
+    return build_catalog(str(root), providers, docs)
+
+
+def build_catalog(root: str, providers: dict[str, Provider], docs: dict[str, Document]) -> Catalog:
+    """A Catalog from validated providers, after the cross-provider checks."""
+    problems = _alias_problems(providers, docs)
+    if problems:
+        raise CatalogError(problems)
+    files = {pid: doc.file for pid, doc in docs.items()}
+    return Catalog(root, providers, revision_of(providers), files)

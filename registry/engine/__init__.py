@@ -1,0 +1,1 @@
+"""The policy engine: policies compiled to PyCasbin rows, decisions with every reason."""

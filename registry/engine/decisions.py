@@ -1,0 +1,116 @@
+"""Decision types shared by the engine, the reference evaluator and every output format."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+Outcome = Literal["failed", "unknown", "error"]
+
+
+@dataclass(frozen=True)
+class Source:
+    file: str
+    line: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One failed requirement of one target (or a list that excludes it)."""
+
+    rule: str
+    message: str
+    fact: str | None
+    value: Any
+    expected: Any
+    source: Source
+    outcome: Outcome = "failed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "fact": self.fact,
+            "value": self.value,
+            "expected": self.expected,
+            "source": self.source.to_json(),
+            "outcome": self.outcome,
+        }
+
+
+@dataclass(frozen=True)
+class Waived:
+    """A failed requirement set aside by an unexpired exception."""
+
+    reason: Reason
+    justification: str
+    approved_by: str
+    expires: date
+    source: Source
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.reason.to_json(),
+            "waiver": {
+                "reason": self.justification,
+                "approved_by": self.approved_by,
+                "expires": self.expires.isoformat(),
+                "source": self.source.to_json(),
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    target: str
+    permitted: bool
+    reasons: tuple[Reason, ...] = ()
+    waived: tuple[Waived, ...] = ()
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The permitted set of one policy data class (and model) against one catalog revision."""
+
+    policy: str
+    org: str
+    data_class: str
+    model: str | None
+    as_of: date
+    catalog_revision: str
+    policy_revision: str
+    decisions: Mapping[str, Decision]
+    warnings: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def permitted(self) -> list[str]:
+        return sorted(t for t, d in self.decisions.items() if d.permitted)
+
+    @property
+    def providers(self) -> list[str]:
+        return sorted({t.split("/", 1)[0] for t in self.permitted})
+
+    def to_json(self) -> dict[str, Any]:
+        """Exactly the SPEC §5 shape of `allowed --format json` (keys may be added)."""
+        ordered = sorted(self.decisions.items())
+        return {
+            "policy": self.policy,
+            "org": self.org,
+            "data_class": self.data_class,
+            "model": self.model,
+            "as_of": self.as_of.isoformat(),
+            "catalog_revision": self.catalog_revision,
+            "policy_revision": self.policy_revision,
+            "permitted": self.permitted,
+            "providers": self.providers,
+            "denied": {t: [r.to_json() for r in d.reasons] for t, d in ordered if not d.permitted},
+            "waived": {t: [w.to_json() for w in d.waived] for t, d in ordered if d.waived},
+            "warnings": list(self.warnings),
+            **self.extra,
+        }

@@ -1,0 +1,172 @@
+"""Explain one provider or deployment: every requirement with its status, fact and evidence."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from registry.catalog.facts import Target, targets
+from registry.catalog.loader import Catalog
+from registry.engine.compiled import CompiledClass, fact_value
+from registry.engine.decisions import Decision, Source
+from registry.engine.engine import Engine
+from registry.engine.requirements import SPECS, TRUST_FACT, encode, expected
+from registry.errors import PolicyError, Problem
+from registry.policy.loader import LoadedPolicy
+
+Status = Literal["pass", "failed", "unknown", "unknown-allowed", "waived", "error"]
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str
+    status: Status
+    fact: str | None
+    value: Any
+    expected: Any
+    message: str
+    source: Source
+    trust: str | None
+    evidence: tuple[dict[str, Any], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "status": self.status,
+            "fact": self.fact,
+            "value": self.value,
+            "expected": self.expected,
+            "message": self.message,
+            "source": self.source.to_json(),
+            "trust": self.trust,
+            "evidence": list(self.evidence),
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    target: str
+    data_class: str
+    model: str | None
+    as_of: date
+    decision: Decision
+    checks: tuple[Check, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "data_class": self.data_class,
+            "model": self.model,
+            "as_of": self.as_of.isoformat(),
+            "permitted": self.decision.permitted,
+            "checks": [c.to_json() for c in self.checks],
+        }
+
+
+def _evidence(target: Target, fact: str | None) -> tuple[dict[str, Any], ...]:
+    if fact is None or fact == "verified_at":
+        return ()
+    return tuple(
+        {"url": e.url, "trust": e.trust, "as_of": e.as_of.isoformat()}
+        for e in target.evidence
+        if any(fact == f or fact.startswith(f + ".") for f in e.facts)
+    )
+
+
+def _checks(compiled: CompiledClass, target: Target, decision: Decision) -> list[Check]:
+    waived = {w.reason.rule for w in decision.waived}
+    checks = [
+        Check(r.rule, "failed", None, r.value, r.expected, r.message, r.source, None, ())
+        for r in decision.reasons
+        if r.rule.startswith("providers.")
+    ]
+    for index, req in enumerate(compiled.requirements):
+        spec = SPECS[req.key]
+        raw = fact_value(target, spec.fact, compiled.trust_facts)
+        reason = compiled.reason(index, encode(raw))
+        fact = None if spec.fact == TRUST_FACT else spec.fact
+        shown = json.loads(encode(raw))
+        source = Source(compiled.policy.file, req.line)
+        trust = target.trust.get(fact) if fact else None
+        if reason is None:
+            status: Status = "unknown-allowed" if raw is None else "pass"
+            message = f"{spec.what}: {'unknown, allowed by on_unknown' if raw is None else 'holds'}"
+            checks.append(
+                Check(
+                    req.rule,
+                    status,
+                    fact,
+                    shown,
+                    expected(req),
+                    message,
+                    source,
+                    trust,
+                    _evidence(target, fact),
+                )
+            )
+            continue
+        status = "waived" if req.rule in waived else reason.outcome
+        checks.append(
+            Check(
+                req.rule,
+                status,
+                fact,
+                reason.value,
+                reason.expected,
+                reason.message,
+                source,
+                trust,
+                _evidence(target, fact),
+            )
+        )
+    return checks
+
+
+def matching_targets(catalog: Catalog, wanted: str, model: str | None) -> list[Target]:
+    """Targets named by a provider id or a provider/deployment id."""
+    found = [
+        t
+        for t in targets(catalog, model.lower() if model else None)
+        if wanted in (t.id, t.provider)
+    ]
+    if found:
+        return found
+    names = sorted({t.id for t in targets(catalog)} | set(catalog.providers))
+    close = difflib.get_close_matches(wanted, names, n=3)
+    hint = f"did you mean {', '.join(close)}?" if close else "list targets with `clearance allowed`"
+    scope = f" offering model {model}" if model else ""
+    raise PolicyError(
+        [Problem("CLR-X001", f"no target {wanted!r}{scope} in the catalog", hint, catalog.root)]
+    )
+
+
+def explain(
+    engine: Engine,
+    policy: LoadedPolicy,
+    catalog: Catalog,
+    wanted: str,
+    data_class: str | None,
+    model: str | None,
+    as_of: date,
+) -> list[Explanation]:
+    cls = policy.data_class(data_class)
+    chosen = matching_targets(catalog, wanted, model)
+    result = engine.evaluate(policy, catalog, cls.name, model, as_of)
+    compiled = engine.compiled(policy, cls.name, as_of, model is not None)
+    out = []
+    for target in chosen:
+        decision = result.decisions[target.id]
+        out.append(
+            Explanation(
+                target.id,
+                cls.name,
+                model,
+                as_of,
+                decision,
+                tuple(_checks(compiled, target, decision)),
+            )
+        )
+    return out

@@ -1,0 +1,160 @@
+"""A plain-Python reference evaluator: one loop per target, one check per requirement.
+
+It shares only the fact table (which fact a requirement reads) and the message wording with
+the Casbin engine; every decision is made here independently, so property tests comparing
+the two catch mistakes in either.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from registry.catalog.facts import Target, targets
+from registry.catalog.loader import Catalog
+from registry.countries import BUILTIN_GROUPS
+from registry.engine.compiled import fact_value
+from registry.engine.decisions import Decision, Evaluation, Reason, Source, Waived
+from registry.engine.evaluate import policy_warnings
+from registry.engine.requirements import SPECS, UNEVIDENCED_FACTS, make_reason
+from registry.policy.loader import LoadedPolicy, Requirement
+from registry.policy.models import MODEL_ONLY_KEYS
+from registry.schema_types import TRUST_ORDER
+
+
+def _countries(value: tuple[str, ...]) -> set[str]:
+    out: set[str] = set()
+    for item in value:
+        out.update(BUILTIN_GROUPS.get(item, {item}))
+    return out
+
+
+def _certs(value: tuple[tuple[str, str | None], ...], as_of: date) -> set[str]:
+    return {c for c, exp in value if exp is None or date.fromisoformat(exp) >= as_of}
+
+
+def holds(req: Requirement, value: Any, as_of: date) -> bool:
+    """Whether a known fact value satisfies the requirement."""
+    key, want = req.key, req.value
+    checks: dict[str, Any] = {
+        "headquarters_in": lambda: value in want,
+        "headquarters_not_in": lambda: value not in want,
+        "confidential_computing": lambda: value is True,
+        "zero_data_retention": lambda: value in ("default", "available"),
+        "training": lambda: (
+            value in ("never", "opt-in") or (want == "opt_out_ok" and value == "opt-out")
+        ),
+        "certifications_all": lambda: all(c in _certs(value, as_of) for c in want),
+        "certifications_any": lambda: any(c in _certs(value, as_of) for c in want),
+        "contracts_all": lambda: all(c in [v.lower() for v in value] for c in want),
+        "subprocessors_not_in": lambda: all(v.lower() not in want for v in value),
+        "evidence_max_age_days": lambda: (as_of - value) <= timedelta(days=want),
+        "min_evidence_trust": lambda: all(
+            t is not None and TRUST_ORDER.index(t) >= TRUST_ORDER.index(want) for _, t in value
+        ),
+        "min_tool_call_accuracy": lambda: value >= want,
+    }
+    if key.endswith("_within"):
+        return all(c in want for c in _countries(value))
+    if key in ("tls_termination", "gpu_ownership", "quantizations"):
+        return str(value).lower() in want
+    if key.startswith("max_"):
+        return bool(value <= want)
+    return bool(checks[key]())
+
+
+def _list_reasons(policy: LoadedPolicy, target: Target) -> list[Reason]:
+    names = {target.id, target.provider}
+    out = [
+        Reason(
+            "providers.deny",
+            f"{e.target} is on the deny list",
+            None,
+            target.id,
+            None,
+            Source(policy.file, e.line),
+        )
+        for e in policy.deny
+        if e.target in names
+    ]
+    allowed = [e.target for e in policy.allow]
+    if allowed and not names & set(allowed):
+        out.append(
+            Reason(
+                "providers.allow",
+                f"{target.id} is not on the allow list",
+                None,
+                target.id,
+                allowed,
+                Source(policy.file, policy.allow[0].line),
+            )
+        )
+    return out
+
+
+def _waive(
+    policy: LoadedPolicy, target: Target, cls: str, as_of: date, reasons: list[Reason]
+) -> tuple[list[Reason], list[Waived]]:
+    kept: list[Reason] = []
+    waived: list[Waived] = []
+    for reason in reasons:
+        key = reason.rule.split(".", 1)[1]
+        match = None
+        if not reason.rule.startswith("providers."):
+            match = next(
+                (
+                    w
+                    for w in policy.waivers
+                    if w.exception.target in (target.id, target.provider)
+                    and w.exception.data_class == cls
+                    and w.exception.expires >= as_of
+                    and key in w.exception.waive
+                ),
+                None,
+            )
+        if match is None:
+            kept.append(reason)
+        else:
+            ex = match.exception
+            waived.append(
+                Waived(
+                    reason, ex.reason, ex.approved_by, ex.expires, Source(policy.file, match.line)
+                )
+            )
+    return kept, waived
+
+
+def reference_evaluate(
+    policy: LoadedPolicy,
+    catalog: Catalog,
+    data_class: str | None = None,
+    model: str | None = None,
+    as_of: date | None = None,
+) -> Evaluation:
+    day = as_of or date.today()
+    cls = policy.data_class(data_class)
+    reqs = [r for r in cls.requirements if model is not None or r.key not in MODEL_ONLY_KEYS]
+    trust_facts = tuple(sorted({SPECS[r.key].fact for r in reqs} - UNEVIDENCED_FACTS))
+    decisions: dict[str, Decision] = {}
+    for target in targets(catalog, model.lower() if model else None):
+        reasons = _list_reasons(policy, target)
+        for req in reqs:
+            value = fact_value(target, SPECS[req.key].fact, trust_facts)
+            if value is None:
+                if cls.on_unknown == "deny":
+                    reasons.append(make_reason(req, policy.file, None, "unknown", day))
+            elif not holds(req, value, day):
+                reasons.append(make_reason(req, policy.file, value, "failed", day))
+        kept, waived = _waive(policy, target, cls.name, day, reasons)
+        decisions[target.id] = Decision(target.id, not kept, tuple(kept), tuple(waived))
+    return Evaluation(
+        policy.name,
+        policy.policy.org,
+        cls.name,
+        model,
+        day,
+        catalog.revision,
+        policy.revision,
+        decisions,
+        policy_warnings(policy, catalog, cls.name, day),
+    )

@@ -1,0 +1,75 @@
+"""Every error Clearance raises on purpose, in one tree.
+
+    ClearanceError                  base: a code, a message and a remedy
+    ├── InputError                  bad user input (CLI exit 2); carries one or more Problems,
+    │                               each naming file, line and key path
+    │   ├── YamlError               rejected by the strict YAML loader (syntax, tags, anchors, …)
+    │   ├── CatalogError            a catalog file breaks the schema or a catalog rule
+    │   └── PolicyError             a policy file breaks the schema or a policy rule
+    └── EngineError                 the engine could not decide; callers deny with this reason
+
+Codes are stable strings (`CLR-Y001`, `CLR-C003`, …) that users can search for in the docs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one place in one input file."""
+
+    code: str
+    message: str
+    remedy: str
+    file: str = "<input>"
+    line: int | None = None
+    key: str = ""
+
+    def render(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        key = f" [{self.key}]" if self.key else ""
+        return f"{where}:{key} {self.code} {self.message}. Fix: {self.remedy}"
+
+
+class ClearanceError(Exception):
+    """Base of all deliberate errors: code, message, remedy."""
+
+    def __init__(self, code: str, message: str, remedy: str) -> None:
+        super().__init__(f"{code} {message}. Fix: {remedy}")
+        self.code = code
+        self.message = message
+        self.remedy = remedy
+
+
+class InputError(ClearanceError):
+    """User input is invalid; holds every problem found, first one in the message."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        if not self.problems:
+            raise ValueError("InputError needs at least one problem")
+        first = self.problems[0]
+        super().__init__(first.code, first.message, first.remedy)
+        self.args = (self.render(),)
+
+    def render(self) -> str:
+        return "\n".join(p.render() for p in self.problems)
+
+
+class YamlError(InputError):
+    """The strict YAML loader rejected a document."""
+
+
+class CatalogError(InputError):
+    """A catalog file is invalid."""
+
+
+class PolicyError(InputError):
+    """A policy file is invalid."""
+
+
+class EngineError(ClearanceError):
+    """The engine failed to decide; every affected target is denied with this reason."""

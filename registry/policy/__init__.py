@@ -1,0 +1,1 @@
+"""Organization policies: schema, strict loading, inheritance and region groups resolved."""

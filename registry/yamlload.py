@@ -1,0 +1,326 @@
+"""Strict YAML loading for catalog and policy files.
+
+Rules (YAML 1.2 core schema, restricted):
+- only `true`/`false` are booleans: `NO` is Norway, `yes`/`on`/`off` are strings;
+- no anchors, aliases, merge keys or tags of any kind (`!!python/object` included);
+- no duplicate keys, only string keys, one document per file;
+- dates and times stay strings (the schema decides what is a date);
+- ambiguous numbers (`0755`: octal in YAML 1.1, decimal in 1.2) are errors, not guesses;
+- size and nesting depth are limited.
+
+The result is plain data (dict, list, str, int, float, bool, None) plus the line of every key
+path, so later schema errors can name file, line and key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.composer import Composer
+from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import BaseResolver
+from yaml.scanner import Scanner
+
+from registry.errors import Problem, YamlError
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+
+KeyPath = tuple[str | int, ...]
+
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+_INT = re.compile(r"[-+]?[0-9]+")
+_AMBIGUOUS_INT = re.compile(r"[-+]?0[0-9]+")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_SPECIAL_FLOAT = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
+_MAX_NUMBER_CHARS = 40
+
+
+def render_path(path: KeyPath) -> str:
+    """`("deployments", 0, "id")` → `deployments[0].id`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded YAML document: plain data and the line of every key path."""
+
+    file: str
+    data: Any
+    lines: Mapping[KeyPath, int] = field(default_factory=dict)
+
+    def line_of(self, path: KeyPath) -> int | None:
+        """The line of `path`, or of its nearest ancestor that has one."""
+        for cut in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:cut]))
+            if line is not None:
+                return line
+        return None
+
+
+def _problem(file: str, line: int | None, key: str, code: str, msg: str, fix: str) -> YamlError:
+    return YamlError([Problem(code, msg, fix, file, line, key)])
+
+
+class _StrictLoader(Reader, Scanner, Parser, Composer, BaseResolver):
+    """PyYAML's composer with anchors, aliases, tags and deep nesting refused."""
+
+    def __init__(self, text: str, file: str) -> None:
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        BaseResolver.__init__(self)
+        self.file = file
+        self.depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        line = event.start_mark.line + 1
+        if isinstance(event, AliasEvent):
+            raise _problem(
+                self.file,
+                line,
+                "",
+                "CLR-Y003",
+                f"alias *{event.anchor} is not allowed",
+                "write the value out in full; anchors and aliases are not supported",
+            )
+        if event.anchor is not None:
+            raise _problem(
+                self.file,
+                line,
+                "",
+                "CLR-Y003",
+                f"anchor &{event.anchor} is not allowed",
+                "remove the anchor and write each value out in full",
+            )
+        tag = getattr(event, "tag", None)
+        if tag is not None and isinstance(event, ScalarEvent | CollectionStartEvent):
+            raise _problem(
+                self.file,
+                line,
+                "",
+                "CLR-Y004",
+                f"tag {tag} is not allowed",
+                "remove the tag; quote the value if you meant a string",
+            )
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _problem(
+                self.file,
+                line,
+                "",
+                "CLR-Y005",
+                f"nesting deeper than {MAX_DEPTH} levels",
+                "flatten the structure; catalog and policy files are shallow",
+            )
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        return node
+
+
+def _scalar(node: ScalarNode, file: str, key: str) -> Any:
+    text: str = node.value
+    if node.style in ("'", '"', "|", ">"):
+        return text
+    if text in _NULLS:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    line = node.start_mark.line + 1
+    looks_numeric = _INT.fullmatch(text) or _FLOAT.fullmatch(text)
+    if looks_numeric and len(text) > _MAX_NUMBER_CHARS:
+        raise _problem(
+            file,
+            line,
+            key,
+            "CLR-Y006",
+            f"number {text[:20]}… is too long",
+            "use a smaller number, or quote it if it is an identifier",
+        )
+    if _AMBIGUOUS_INT.fullmatch(text):
+        raise _problem(
+            file,
+            line,
+            key,
+            "CLR-Y006",
+            f"{text} is ambiguous (octal in YAML 1.1, decimal in YAML 1.2)",
+            f"quote it ('{text}') if it is a string, or drop the leading zero",
+        )
+    if _INT.fullmatch(text):
+        return int(text)
+    if _FLOAT.fullmatch(text) or _SPECIAL_FLOAT.fullmatch(text):
+        return float(text)
+    return text
+
+
+def _build(node: Node, path: KeyPath, lines: dict[KeyPath, int], file: str) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, ScalarNode):
+        return _scalar(node, file, render_path(path))
+    if isinstance(node, SequenceNode):
+        return [_build(item, (*path, i), lines, file) for i, item in enumerate(node.value)]
+    if isinstance(node, MappingNode):
+        return _build_mapping(node, path, lines, file)
+    raise _problem(
+        file,
+        lines[path],
+        render_path(path),
+        "CLR-Y001",
+        "unsupported YAML node",
+        "use only mappings, lists and scalars",
+    )
+
+
+def _build_mapping(node: MappingNode, path: KeyPath, lines: dict[KeyPath, int], file: str) -> Any:
+    out: dict[str, Any] = {}
+    first_line: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + 1
+        where = render_path(path)
+        if not isinstance(key_node, ScalarNode):
+            raise _problem(
+                file,
+                line,
+                where,
+                "CLR-Y007",
+                "a mapping key must be a plain string",
+                "write the key as text",
+            )
+        key = _scalar(key_node, file, where)
+        if key == "<<" and key_node.style is None:
+            raise _problem(
+                file,
+                line,
+                where,
+                "CLR-Y003",
+                "merge keys (<<) are not allowed",
+                "write the merged keys out in full",
+            )
+        if not isinstance(key, str):
+            raise _problem(
+                file,
+                line,
+                where,
+                "CLR-Y007",
+                f"key {key_node.value!r} is not a string",
+                f"quote the key: '{key_node.value}'",
+            )
+        child = (*path, key)
+        if key in out:
+            raise _problem(
+                file,
+                line,
+                render_path(child),
+                "CLR-Y008",
+                f"duplicate key {key!r} (first at line {first_line[key]})",
+                "keep one of the two entries",
+            )
+        first_line[key] = line
+        out[key] = _build(value_node, child, lines, file)
+        lines[child] = line
+    return out
+
+
+def _line_at_byte(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def load_text(text: str, file: str = "<input>") -> Document:
+    """Load one YAML document from text under the strict rules."""
+    raw = text.encode("utf-8", errors="surrogatepass")
+    if len(raw) > MAX_BYTES:
+        raise _problem(
+            file,
+            _line_at_byte(raw, MAX_BYTES),
+            "",
+            "CLR-Y002",
+            f"file is larger than {MAX_BYTES // 1024} KiB",
+            "split it: one provider per catalog file, one policy per policy file",
+        )
+    loader = _StrictLoader(text, file)
+    try:
+        root = loader.get_single_node()
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise _problem(
+            file,
+            line,
+            "",
+            "CLR-Y001",
+            f"not valid YAML: {err.problem or err}",
+            "fix the syntax at this line (indentation, quotes, colons)",
+        ) from None
+    except yaml.YAMLError as err:
+        raise _problem(
+            file, None, "", "CLR-Y001", f"not valid YAML: {err}", "fix the syntax of the file"
+        ) from None
+    finally:
+        loader.dispose()
+    if root is None:
+        return Document(file, None, {(): 1})
+    lines: dict[KeyPath, int] = {}
+    data = _build(root, (), lines, file)
+    return Document(file, data, lines)
+
+
+def load_file(path: Path, display: str | None = None) -> Document:
+    """Read and load a YAML file; `display` is the name used in errors (default: the path)."""
+    name = display or str(path)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as err:
+        raise _problem(
+            name,
+            None,
+            "",
+            "CLR-Y009",
+            f"cannot read file: {err.strerror}",
+            "check that the path exists and is readable",
+        ) from None
+    if len(raw) > MAX_BYTES:
+        raise _problem(
+            name,
+            _line_at_byte(raw, MAX_BYTES),
+            "",
+            "CLR-Y002",
+            f"file is larger than {MAX_BYTES // 1024} KiB",
+            "split it: one provider per catalog file, one policy per policy file",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise _problem(
+            name,
+            _line_at_byte(raw, err.start),
+            "",
+            "CLR-Y010",
+            "file is not UTF-8",
+            "save the file as UTF-8",
+        ) from None
+    return load_text(text, name)
