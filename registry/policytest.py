@@ -45,6 +45,7 @@ class Case(StrictModel):
     permitted: list[TargetId] | None = None
     denied: dict[TargetId, list[str]] = {}
     waived: dict[TargetId, list[str]] = {}
+    not_targets: list[TargetId] = []
 
 
 class PolicyTestFile(StrictModel):
@@ -113,6 +114,11 @@ def _compare(case: Case, result: Evaluation) -> list[str]:
         got = sorted(w.reason.rule for w in decision.waived) if decision else None
         if got != sorted(rules):
             failures.append(f"{target}: expected waived {sorted(rules)}, got {got}")
+    failures.extend(
+        f"{target}: expected not to be a target, but it was evaluated"
+        for target in case.not_targets
+        if target in result.decisions
+    )
     return failures
 
 

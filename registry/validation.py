@@ -23,7 +23,6 @@ _REMEDIES: dict[str, str] = {
     "dict_type": "write a mapping of key: value lines",
     "model_type": "write a mapping of key: value lines",
     "too_short": "give at least one item, or write null when the fact is unknown",
-    "string_pattern_mismatch": "use lowercase letters, digits and '-' as the schema shows",
     "greater_than_equal": "use a larger number",
     "less_than_equal": "use a smaller number",
     "date_type": "write a date as YYYY-MM-DD",
@@ -52,7 +51,7 @@ def model_keys(model: type[BaseModel]) -> frozenset[str]:
 
 def _clean_loc(loc: Iterable[int | str]) -> KeyPath:
     """Drop pydantic's schema tags (`function-after[...]`, `list[...]`) from an error location."""
-    return tuple(p for p in loc if isinstance(p, int) or ("[" not in p and "-" not in p[:9]))
+    return tuple(p for p in loc if isinstance(p, int) or "[" not in p)
 
 
 def _remedy(kind: str, err: dict[str, Any], key: str, vocabulary: frozenset[str]) -> str:
@@ -63,6 +62,9 @@ def _remedy(kind: str, err: dict[str, Any], key: str, vocabulary: frozenset[str]
     if kind == "literal_error":
         expected = (err.get("ctx") or {}).get("expected", "")
         return f"use one of {expected}"
+    if kind == "string_pattern_mismatch":
+        pattern = (err.get("ctx") or {}).get("pattern", "")
+        return f"write a value matching {pattern} (see docs/)"
     if kind == "value_error":
         return "correct the value as the message says"
     return _REMEDIES.get(kind, "correct the value to match the schema (see docs/)")

@@ -170,8 +170,10 @@ def _scalar(node: ScalarNode, file: str, key: str) -> Any:
         )
     if _INT.fullmatch(text):
         return int(text)
-    if _FLOAT.fullmatch(text) or _SPECIAL_FLOAT.fullmatch(text):
+    if _FLOAT.fullmatch(text):
         return float(text)
+    if _SPECIAL_FLOAT.fullmatch(text):
+        return float(text.replace(".", "", 1))  # Python spells `.inf` as `inf`
     return text
 
 
@@ -259,7 +261,17 @@ def load_text(text: str, file: str = "<input>") -> Document:
             f"file is larger than {MAX_BYTES // 1024} KiB",
             "split it: one provider per catalog file, one policy per policy file",
         )
-    loader = _StrictLoader(text, file)
+    try:
+        loader = _StrictLoader(text, file)
+    except yaml.reader.ReaderError as err:  # the Reader checks every character up front
+        raise _problem(
+            file,
+            text.count("\n", 0, err.position) + 1,
+            "",
+            "CLR-Y001",
+            f"not valid YAML: character #x{err.character:04x} is not allowed",
+            "remove the control character, or write it as an escape in a double-quoted string",
+        ) from None
     try:
         root = loader.get_single_node()
     except YamlError:

@@ -8,6 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from cli.outputs.console import print_trimmed
 from registry.engine.decisions import Decision, Evaluation
 
 
@@ -39,7 +40,7 @@ def render_table(result: Evaluation, out: Console) -> None:
     table.add_column("failed or waived rules")
     for target, decision in sorted(result.decisions.items()):
         table.add_row(target, _status(decision), _why(decision))
-    out.print(table)
+    print_trimmed(out, table)
     out.print(
         f"{len(result.permitted)} of {len(result.decisions)} deployments permitted "
         f"({len(result.providers)} providers). `clearance explain TARGET` shows why."

@@ -8,6 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from cli.outputs.console import print_trimmed
 from registry.engine.explain import Explanation
 
 _MARK = {
@@ -34,26 +35,31 @@ def render_table(items: list[Explanation], out: Console) -> None:
     for item in items:
         verdict = "PERMITTED" if item.decision.permitted else "DENIED"
         model = f", model {item.model}" if item.model else ""
+        policy_file = item.checks[0].source.file if item.checks else ""
         out.print(
             f"{item.target}: {verdict} for data class {item.data_class}{model} "
-            f"(as of {item.as_of.isoformat()})"
+            f"(as of {item.as_of.isoformat()}, lines of {policy_file})"
         )
         table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False)
-        for name in ("rule", "status", "fact value", "trust", "detail", "policy line"):
-            table.add_column(name, overflow="fold")
+        table.add_column("line", justify="right", no_wrap=True)
+        table.add_column("rule", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("fact value", overflow="fold", max_width=28)
+        table.add_column("trust", no_wrap=True)
+        table.add_column("detail", overflow="fold")
         for check in item.checks:
             table.add_row(
+                str(check.source.line or ""),
                 check.rule,
                 _MARK[check.status],
                 _value(check.value),
                 check.trust or ("unverified" if check.fact else ""),
                 check.message,
-                f"{check.source.file}:{check.source.line}",
             )
-        out.print(table)
+        print_trimmed(out, table)
         urls = sorted({e["url"] for c in item.checks for e in c.evidence})
         if urls:
             out.print("evidence:")
             for url in urls:
-                out.print(f"  {url}")
+                out.print(f"  {url}", soft_wrap=True)
         out.print("")

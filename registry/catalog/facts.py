@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -69,34 +70,62 @@ def canonical(value: Any) -> Any:
 
 
 def _apply(facts: dict[str, Any], block: BaseModel, every_field: bool) -> None:
-    keys = block.model_fields if every_field else block.model_fields_set
+    keys = type(block).model_fields if every_field else block.model_fields_set
     for key in keys:
         if key in _NOT_FACTS:
             continue
         value = getattr(block, key)
         if key in NESTED:
-            sub_keys = value.model_fields if every_field else value.model_fields_set
+            sub_keys = type(value).model_fields if every_field else value.model_fields_set
             for sub in sub_keys:
                 facts[f"{key}.{sub}"] = canonical(getattr(value, sub))
         else:
             facts[key] = canonical(value)
 
 
-def best_trust(path: str, evidence: Iterable[Evidence]) -> str | None:
-    """The highest trust of evidence supporting `path` (exact or prefix); None = unverified."""
-    best: str | None = None
+@cache
+def _covered_paths(evidence_path: str) -> tuple[str, ...]:
+    """The fact paths an evidence `facts` entry supports (itself, or everything below it)."""
+    return tuple(p for p in FACT_PATHS if p == evidence_path or p.startswith(evidence_path + "."))
+
+
+def trust_index(evidence: Iterable[Evidence]) -> dict[str, str]:
+    """The highest trust of supporting evidence per fact path; absent = unverified."""
+    best: dict[str, str] = {}
     for item in evidence:
-        if any(f == path or path.startswith(f + ".") for f in item.facts) and (
-            best is None or _TRUST_RANK[item.trust] > _TRUST_RANK[best]
-        ):
-            best = item.trust
+        rank = _TRUST_RANK[item.trust]
+        for entry in item.facts:
+            for path in _covered_paths(entry):
+                current = best.get(path)
+                if current is None or rank > _TRUST_RANK[current]:
+                    best[path] = item.trust
     return best
 
 
-def _target(provider: Provider, dep: Deployment | None, offering: ModelOffering | None) -> Target:
+def best_trust(path: str, evidence: Iterable[Evidence]) -> str | None:
+    """The highest trust of evidence supporting `path` (exact or prefix); None = unverified."""
+    return trust_index(evidence).get(path)
+
+
+def _full_trust(evidence: Iterable[Evidence]) -> dict[str, str | None]:
+    index = trust_index(evidence)
+    return {path: index.get(path) for path in FACT_PATHS}
+
+
+def _provider_base(provider: Provider) -> tuple[dict[str, Any], dict[str, str | None]]:
     facts: dict[str, Any] = dict.fromkeys(FACT_PATHS)
     _apply(facts, provider, every_field=True)
     facts["headquarters"] = provider.headquarters
+    return facts, _full_trust(provider.evidence)
+
+
+def _target(
+    provider: Provider,
+    base: tuple[dict[str, Any], dict[str, str | None]],
+    dep: Deployment | None,
+    offering: ModelOffering | None,
+) -> Target:
+    facts = dict(base[0])
     evidence = list(provider.evidence)
     if dep is not None:
         _apply(facts, dep, every_field=False)
@@ -106,8 +135,8 @@ def _target(provider: Provider, dep: Deployment | None, offering: ModelOffering 
         facts["quantization"] = canonical(offering.quantization)
         facts["tool_call_accuracy"] = offering.tool_call_accuracy
         evidence.extend(offering.evidence)
+    trust = base[1] if len(evidence) == len(provider.evidence) else _full_trust(evidence)
     dep_id = dep.id if dep is not None else "default"
-    trust = {path: best_trust(path, evidence) for path in FACT_PATHS}
     return Target(
         id=f"{provider.id}/{dep_id}",
         provider=provider.id,
@@ -122,8 +151,9 @@ def _target(provider: Provider, dep: Deployment | None, offering: ModelOffering 
 
 def _provider_targets(provider: Provider, model: str | None) -> Iterable[Target]:
     deployments: list[Deployment | None] = list(provider.deployments) or [None]
+    base = _provider_base(provider)
     if model is None:
-        return [_target(provider, dep, None) for dep in deployments]
+        return [_target(provider, base, dep, None) for dep in deployments]
     out = []
     for offering in provider.models:
         if offering.id.lower() != model.lower():
@@ -132,7 +162,7 @@ def _provider_targets(provider: Provider, model: str | None) -> Iterable[Target]
         for dep in deployments:
             dep_id = dep.id if dep is not None else "default"
             if scope is None or dep_id in scope:
-                out.append(_target(provider, dep, offering))
+                out.append(_target(provider, base, dep, offering))
     return out
 
 

@@ -2,13 +2,15 @@
 
 Each row is one requirement of one data class: `p = rule, op, param, on_unknown`, where
 `param` is canonical JSON. A request asks whether one rule holds for one fact value
-(canonical JSON, `null` when unknown). The matcher dispatches on the row's operator name to a
-custom function registered with `add_function`; policy text is never evaluated as code.
+(canonical JSON, `null` when unknown). Each rule gets its own enforcer whose matcher calls the
+row's operator, a named custom function registered with `add_function`; policy text is data
+and is never evaluated as code.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -40,12 +42,12 @@ class Row:
     on_unknown: str
 
 
-def model_text(operators: Iterable[str]) -> str:
-    """The Casbin model: unknown facts follow on_unknown; known ones the row's operator."""
-    dispatch = " || ".join(f'(p.op == "{name}" && {name}(r.value, p.param))' for name in operators)
+def model_text(operator: str) -> str:
+    """The Casbin model for rows of one operator: unknown facts follow `on_unknown`, known
+    facts are decided by the operator's custom function."""
     matcher = (
         'm = r.rule == p.rule && ((r.value == "null" && p.on_unknown == "allow") || '
-        f'(r.value != "null" && ({dispatch})))'
+        f'(r.value != "null" && p.op == "{operator}" && {operator}(r.value, p.param)))'
     )
     return _HEAD + matcher + "\n"
 
@@ -58,15 +60,33 @@ def _json_function(op: Operator) -> Callable[[str, str], bool]:
     return call
 
 
+class _Enforcer(casbin.Enforcer):  # type: ignore[misc]
+    """pycasbin re-parses the matcher on every enforce; ours is fixed, so parse it once."""
+
+    def _get_expression(self, expr: str, functions: Any = None) -> Any:
+        cache: dict[str, Any] = self.__dict__.setdefault("_parsed_matchers", {})
+        parsed = cache.get(expr)
+        if parsed is None:
+            parsed = cache[expr] = casbin.Enforcer._get_expression(expr, functions)
+        return parsed
+
+
+def _enforcer(operators: dict[str, Operator], row: Row) -> _Enforcer:
+    enforcer = _Enforcer(casbin.Enforcer.new_model(text=model_text(row.op)))
+    enforcer.add_function(row.op, _json_function(operators[row.op]))
+    enforcer.add_policy(row.rule, row.op, row.param, row.on_unknown)
+    return enforcer
+
+
 class CasbinDecider:
-    """Decides (rule, fact value) pairs with one enforcer holding one data class's rows."""
+    """Decides (rule, fact value) pairs: one enforcer per rule, each holding its one row.
+
+    The parsed matcher keeps per-call state, so decisions are serialized with a lock.
+    """
 
     def __init__(self, rows: Iterable[Row]) -> None:
         operators = operator_table()
-        model = casbin.Enforcer.new_model(text=model_text(operators))
-        self._enforcer = casbin.Enforcer(model)
-        for name, op in operators.items():
-            self._enforcer.add_function(name, _json_function(op))
+        rows = list(rows)
         unknown_ops = {row.op for row in rows} - set(operators)
         if unknown_ops:
             raise EngineError(
@@ -74,12 +94,14 @@ class CasbinDecider:
                 f"no operator named {sorted(unknown_ops)}",
                 "upgrade Clearance or fix the requirement table",
             )
-        self._enforcer.add_policies([[r.rule, r.op, r.param, r.on_unknown] for r in rows])
+        self._enforcers = {row.rule: _enforcer(operators, row) for row in rows}
+        self._lock = threading.Lock()
 
     def decide(self, rule: str, value: str) -> bool:
         """True iff the rule holds for the value; any Casbin failure is an EngineError."""
         try:
-            return bool(self._enforcer.enforce(rule, value))
+            with self._lock:
+                return bool(self._enforcers[rule].enforce(rule, value))
         except Exception as err:  # casbin raises bare RuntimeError and anything an op raises
             raise EngineError(
                 "CLR-E002",

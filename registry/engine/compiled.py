@@ -1,4 +1,4 @@
-"""A data class compiled for one evaluation date: Casbin rows, a decider and a pair cache.
+"""A data class compiled for one evaluation date: Casbin rows, a decider and pair caches.
 
 Casbin decides each distinct (requirement, fact value) pair once; the resulting Reason (or
 None when the requirement holds) is shared by every target with that value.
@@ -7,7 +7,7 @@ None when the requirement holds) is shared by every target with that value.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -27,18 +27,29 @@ from registry.engine.requirements import (
 from registry.errors import EngineError
 from registry.policy.loader import LoadedPolicy, Requirement, ResolvedClass
 from registry.policy.models import MODEL_ONLY_KEYS
+from registry.schema_types import TRUST_ORDER
+
+MISSING = object()
 
 
 @dataclass
 class CompiledClass:
+    """One data class, compiled: Casbin decides each distinct decision key once.
+
+    `outcomes` caches decisions by (requirement, decision key); `reasons` caches the Reason
+    built for each raw fact value (None when the requirement holds).
+    """
+
     policy: LoadedPolicy
     data_class: ResolvedClass
     as_of: date
     model_query: bool
     requirements: tuple[Requirement, ...]
     trust_facts: tuple[str, ...]
+    trust_floor: str | None
     decider: CasbinDecider
-    pairs: dict[tuple[int, str], Reason | None] = field(default_factory=dict)
+    outcomes: dict[tuple[int, Hashable], tuple[Outcome, str] | None] = field(default_factory=dict)
+    reasons: dict[tuple[int, str], Reason | None] = field(default_factory=dict)
 
     @property
     def rows(self) -> list[Row]:
@@ -47,20 +58,48 @@ class CompiledClass:
     def reason(self, index: int, value_json: str) -> Reason | None:
         """The reason requirement `index` fails for this value, or None when it holds."""
         key = (index, value_json)
-        if key in self.pairs:
-            return self.pairs[key]
+        found = self.reasons.get(key, MISSING)
+        if found is not MISSING:
+            return found  # type: ignore[return-value]
         req = self.requirements[index]
         value = json.loads(value_json)
-        file = self.policy.file
+        decision_key = (index, decision_projection(req.key, value, self.as_of))
+        if decision_key in self.outcomes:
+            outcome = self.outcomes[decision_key]
+        else:
+            outcome = self.outcomes[decision_key] = self._decide(req, value, value_json)
+        result = None
+        if outcome is not None:
+            result = make_reason(req, self.policy.file, value, outcome[0], outcome[1])
+        self.reasons[key] = result
+        return result
+
+    def _decide(self, req: Requirement, value: Any, value_json: str) -> tuple[Outcome, str] | None:
         try:
             holds = self.decider.decide(req.rule, value_json)
         except EngineError as err:
-            result: Reason | None = make_reason(req, file, value, "error", self.as_of, err.message)
-        else:
-            outcome: Outcome = "unknown" if value is None else "failed"
-            result = None if holds else make_reason(req, file, value, outcome, self.as_of)
-        self.pairs[key] = result
-        return result
+            return ("error", err.message)
+        if holds:
+            return None
+        return ("unknown", "") if value is None else ("failed", "")
+
+
+def decision_projection(key: str, value: Any, as_of: date) -> Hashable:
+    """The part of a fact value a requirement's decision depends on (exactly), so that
+    Casbin decides each distinct part once: certifications valid at `as_of`, the weakest
+    evidence trust; every other fact is decided on its whole value."""
+    if value is None:
+        return None
+    if key in ("certifications_all", "certifications_any"):
+        today = as_of.isoformat()
+        return tuple(sorted({c for c, exp in value if exp is None or exp >= today}))
+    if key == "min_evidence_trust":
+        return min((_rank(trust) for _, trust in value), default=len(TRUST_ORDER))
+    return json.dumps(value, sort_keys=True)
+
+
+def _rank(trust: str | None) -> int:
+    return -1 if trust is None else TRUST_ORDER.index(trust)
 
 
 def applicable(cls: ResolvedClass, model_query: bool) -> tuple[Requirement, ...]:
@@ -87,7 +126,14 @@ def compile_class(
     requirements = applicable(cls, model_query)
     decider = CasbinDecider(rows_for(requirements, cls, as_of))
     return CompiledClass(
-        policy, cls, as_of, model_query, requirements, trust_facts_of(requirements), decider
+        policy,
+        cls,
+        as_of,
+        model_query,
+        requirements,
+        trust_facts_of(requirements),
+        next((r.value for r in requirements if r.key == "min_evidence_trust"), None),
+        decider,
     )
 
 
@@ -101,16 +147,48 @@ def fact_value(target: Target, fact: str, trust_facts: tuple[str, ...]) -> Any:
 
 
 def column(
-    catalog: Catalog, model: str | None, fact: str, trust_facts: tuple[str, ...]
+    catalog: Catalog,
+    model: str | None,
+    fact: str,
+    trust_facts: tuple[str, ...],
+    trust_floor: str | None = None,
 ) -> Mapping[str, list[int]]:
     """Indexes into `targets(catalog, model)` grouped by the JSON of their value for `fact`,
-    memoized on the catalog (a catalog revision never changes)."""
-    key = ("column", model, fact, trust_facts if fact == TRUST_FACT else ())
+    memoized on the catalog (a catalog revision never changes).
+
+    For evidence trust the value keeps only the facts below `trust_floor`: the decision and
+    the reason depend on those alone, and far fewer distinct values remain to decide.
+    """
+    scope = (trust_facts, trust_floor) if fact == TRUST_FACT else ()
+    key = ("column", model, fact, scope)
     cached = catalog.memo.get(key)
     if cached is None:
+        found = targets(catalog, model)
+        values: list[Any]
+        if fact == TRUST_FACT:
+            floor = TRUST_ORDER.index(trust_floor) if trust_floor else -1
+            values = [weak_facts(fact_value(t, fact, trust_facts), floor) for t in found]
+        elif fact == "verified_at":
+            values = [t.verified_at for t in found]
+        else:
+            values = [t.facts[fact] for t in found]
+        by_value: dict[Any, list[int]] = {}
+        for i, value in enumerate(values):
+            members = by_value.get(value)
+            if members is None:
+                by_value[value] = [i]
+            else:
+                members.append(i)
         groups: dict[str, list[int]] = {}
-        for i, target in enumerate(targets(catalog, model)):
-            groups.setdefault(encode(fact_value(target, fact, trust_facts)), []).append(i)
+        for value, members in by_value.items():
+            groups.setdefault(encode(value), []).extend(members)
         catalog.memo[key] = cached = groups
     result: Mapping[str, list[int]] = cached
     return result
+
+
+def weak_facts(
+    value: tuple[tuple[str, str | None], ...], floor: int
+) -> tuple[tuple[str, str | None], ...]:
+    """The (fact, trust) pairs whose trust ranks below `floor` (unverified ranks lowest)."""
+    return tuple(pair for pair in value if _rank(pair[1]) < floor)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Outcome = Literal["failed", "unknown", "error"]
 
@@ -65,9 +65,12 @@ class Waived:
         }
 
 
-@dataclass(frozen=True)
-class Decision:
-    target: str
+class Decision(NamedTuple):
+    """The decision for one target; targets with equal decisions may share one instance.
+
+    A NamedTuple rather than a dataclass: one is built per denied target on the hot path.
+    """
+
     permitted: bool
     reasons: tuple[Reason, ...] = ()
     waived: tuple[Waived, ...] = ()

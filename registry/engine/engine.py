@@ -99,5 +99,6 @@ def deny_all(
         "error",
     )
     found = targets(catalog, model.lower() if model else None)
-    decisions = {t.id: Decision(t.id, False, (reason,)) for t in found}
+    denied = Decision(False, (reason,))
+    decisions = {t.id: denied for t in found}
     return evaluation_of(policy, data_class, as_of, catalog, model, decisions)

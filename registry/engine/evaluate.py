@@ -17,24 +17,29 @@ from registry.engine.decisions import Decision, Evaluation, Reason, Source, Waiv
 from registry.engine.requirements import SPECS
 from registry.policy.loader import ListEntry, LoadedPolicy, Waiver
 
+PERMITTED = Decision(True)
 
-def list_reasons(policy: LoadedPolicy, target: Target) -> list[Reason]:
-    """Reasons from `providers.deny` / `providers.allow` for one target."""
-    reasons = []
-    for entry in policy.deny:
-        if entry.target in (target.id, target.provider):
-            reasons.append(
-                Reason(
-                    "providers.deny",
-                    f"{entry.target} is on the deny list",
-                    None,
-                    target.id,
-                    None,
-                    Source(policy.file, entry.line),
-                )
+
+def list_reasons(
+    policy: LoadedPolicy, target: Target, deny: frozenset[str], allow: frozenset[str]
+) -> list[Reason]:
+    """Reasons from `providers.deny` / `providers.allow` for one target, in file order."""
+    reasons: list[Reason] = []
+    names = (target.id, target.provider)
+    if names[0] in deny or names[1] in deny:
+        reasons = [
+            Reason(
+                "providers.deny",
+                f"{e.target} is on the deny list",
+                None,
+                target.id,
+                None,
+                Source(policy.file, e.line),
             )
-    if policy.allow and not any(e.target in (target.id, target.provider) for e in policy.allow):
-        first = policy.allow[0]
+            for e in policy.deny
+            if e.target in names
+        ]
+    if allow and names[0] not in allow and names[1] not in allow:
         reasons.append(
             Reason(
                 "providers.allow",
@@ -42,30 +47,26 @@ def list_reasons(policy: LoadedPolicy, target: Target) -> list[Reason]:
                 None,
                 target.id,
                 [e.target for e in policy.allow],
-                Source(policy.file, first.line),
+                Source(policy.file, policy.allow[0].line),
             )
         )
     return reasons
 
 
-def active_waivers(
-    policy: LoadedPolicy, data_class: str, as_of: date
-) -> Mapping[str, list[Waiver]]:
-    """Unexpired waivers of this class, by target id (provider or deployment)."""
-    out: dict[str, list[Waiver]] = {}
-    for waiver in policy.waivers:
-        ex = waiver.exception
-        if ex.data_class == data_class and ex.expires >= as_of:
-            out.setdefault(ex.target, []).append(waiver)
-    return out
+def active_waivers(policy: LoadedPolicy, data_class: str, as_of: date) -> tuple[Waiver, ...]:
+    """Unexpired waivers of this class, in file order (the first that covers a rule wins)."""
+    return tuple(
+        w
+        for w in policy.waivers
+        if w.exception.data_class == data_class and w.exception.expires >= as_of
+    )
 
 
 def split_waived(
-    reasons: Iterable[Reason],
-    waivers: list[Waiver],
-    file: str,
+    reasons: Iterable[Reason], waivers: list[Waiver], file: str
 ) -> tuple[tuple[Reason, ...], tuple[Waived, ...]]:
-    """Move reasons that a waiver covers into `waived` (list reasons are never waived)."""
+    """Move reasons that a waiver covers into `waived`; list reasons and engine errors are
+    never waived (an engine failure must not turn into a permit)."""
     kept: list[Reason] = []
     waived: list[Waived] = []
     for reason in reasons:
@@ -86,7 +87,7 @@ def policy_warnings(
 ) -> tuple[str, ...]:
     """Expired exceptions and list or exception targets the catalog does not know."""
     warnings: list[str] = []
-    known = {t.id for t in targets(catalog)} | set(catalog.providers)
+    known = names_index(catalog, None)
     for waiver in policy.waivers:
         ex = waiver.exception
         where = f"{policy.file}:{waiver.line}"
@@ -105,32 +106,63 @@ def policy_warnings(
 
 
 def requirement_failures(
-    compiled: CompiledClass, catalog: Catalog, model: str | None
-) -> dict[int, list[Reason]]:
-    """Failed requirements per target index, in requirement order."""
-    failures: dict[int, list[Reason]] = {}
+    compiled: CompiledClass, catalog: Catalog, model: str | None, count: int
+) -> list[list[Reason]]:
+    """Failed requirements per target index, in requirement order (the hot loop)."""
+    failures: list[list[Reason]] = [[] for _ in range(count)]
     for index, req in enumerate(compiled.requirements):
-        groups = column(catalog, model, SPECS[req.key].fact, compiled.trust_facts)
+        fact = SPECS[req.key].fact
+        groups = column(catalog, model, fact, compiled.trust_facts, compiled.trust_floor)
         for value_json, members in groups.items():
             reason = compiled.reason(index, value_json)
-            if reason is None:
-                continue
-            for member in members:
-                failures.setdefault(member, []).append(reason)
+            if reason is not None:
+                for member in members:
+                    failures[member].append(reason)
     return failures
 
 
+def names_index(catalog: Catalog, model: str | None) -> Mapping[str, list[int]]:
+    """Target indexes by target id and by provider id, memoized per catalog."""
+    key = ("names", model)
+    found = catalog.memo.get(key)
+    if found is None:
+        index: dict[str, list[int]] = {}
+        for i, target in enumerate(targets(catalog, model)):
+            index.setdefault(target.id, []).append(i)
+            index.setdefault(target.provider, []).append(i)
+        catalog.memo[key] = found = index
+    result: Mapping[str, list[int]] = found
+    return result
+
+
+def _named(names: Mapping[str, list[int]], wanted: frozenset[str]) -> set[int]:
+    return {i for name in wanted for i in names.get(name, ())}
+
+
 def evaluate_compiled(compiled: CompiledClass, catalog: Catalog, model: str | None) -> Evaluation:
+    """Every target's decision: shared reasons from the pair caches, then lists and waivers."""
     policy, name, as_of = compiled.policy, compiled.data_class.name, compiled.as_of
     model_key = model.lower() if model else None
-    failures = requirement_failures(compiled, catalog, model_key)
+    found = targets(catalog, model_key)
+    failures = requirement_failures(compiled, catalog, model_key, len(found))
+    names = names_index(catalog, model_key)
+    deny = frozenset(e.target for e in policy.deny)
+    allow = frozenset(e.target for e in policy.allow)
+    listed = _named(names, deny)
+    if allow:
+        listed |= set(range(len(found))) - _named(names, allow)
+    for i in listed:
+        failures[i][:0] = list_reasons(policy, found[i], deny, allow)
+    decisions = {
+        target.id: Decision(False, tuple(failed)) if failed else PERMITTED
+        for target, failed in zip(found, failures, strict=True)
+    }
     waivers = active_waivers(policy, name, as_of)
-    decisions: dict[str, Decision] = {}
-    for index, target in enumerate(targets(catalog, model_key)):
-        reasons = [*list_reasons(policy, target), *failures.get(index, ())]
-        applying = [*waivers.get(target.id, ()), *waivers.get(target.provider, ())]
-        kept, waived = split_waived(reasons, applying, policy.file)
-        decisions[target.id] = Decision(target.id, not kept, kept, waived)
+    for i in _named(names, frozenset(w.exception.target for w in waivers)):
+        target, failed = found[i], failures[i]
+        applying = [w for w in waivers if w.exception.target in (target.id, target.provider)]
+        kept, waived = split_waived(failed, applying, policy.file)
+        decisions[target.id] = Decision(not kept, kept, waived)
     return evaluation_of(policy, name, as_of, catalog, model, decisions)
 
 

@@ -76,6 +76,12 @@ def _evidence(target: Target, fact: str | None) -> tuple[dict[str, Any], ...]:
     )
 
 
+def _shown_expected(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def _checks(compiled: CompiledClass, target: Target, decision: Decision) -> list[Check]:
     waived = {w.reason.rule for w in decision.waived}
     checks = [
@@ -93,7 +99,11 @@ def _checks(compiled: CompiledClass, target: Target, decision: Decision) -> list
         trust = target.trust.get(fact) if fact else None
         if reason is None:
             status: Status = "unknown-allowed" if raw is None else "pass"
-            message = f"{spec.what}: {'unknown, allowed by on_unknown' if raw is None else 'holds'}"
+            message = (
+                "unknown, allowed by on_unknown"
+                if raw is None
+                else f"holds ({_shown_expected(expected(req))})"
+            )
             checks.append(
                 Check(
                     req.rule,

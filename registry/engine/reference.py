@@ -16,7 +16,7 @@ from registry.countries import BUILTIN_GROUPS
 from registry.engine.compiled import fact_value
 from registry.engine.decisions import Decision, Evaluation, Reason, Source, Waived
 from registry.engine.evaluate import policy_warnings
-from registry.engine.requirements import SPECS, UNEVIDENCED_FACTS, make_reason
+from registry.engine.requirements import SPECS, UNEVIDENCED_FACTS, as_json_value, make_reason
 from registry.policy.loader import LoadedPolicy, Requirement
 from registry.policy.models import MODEL_ONLY_KEYS
 from registry.schema_types import TRUST_ORDER
@@ -100,7 +100,7 @@ def _waive(
     for reason in reasons:
         key = reason.rule.split(".", 1)[1]
         match = None
-        if not reason.rule.startswith("providers."):
+        if not reason.rule.startswith("providers.") and reason.outcome != "error":
             match = next(
                 (
                     w
@@ -142,11 +142,11 @@ def reference_evaluate(
             value = fact_value(target, SPECS[req.key].fact, trust_facts)
             if value is None:
                 if cls.on_unknown == "deny":
-                    reasons.append(make_reason(req, policy.file, None, "unknown", day))
+                    reasons.append(make_reason(req, policy.file, None, "unknown"))
             elif not holds(req, value, day):
-                reasons.append(make_reason(req, policy.file, value, "failed", day))
+                reasons.append(make_reason(req, policy.file, as_json_value(value), "failed"))
         kept, waived = _waive(policy, target, cls.name, day, reasons)
-        decisions[target.id] = Decision(target.id, not kept, tuple(kept), tuple(waived))
+        decisions[target.id] = Decision(not kept, tuple(kept), tuple(waived))
     return Evaluation(
         policy.name,
         policy.policy.org,

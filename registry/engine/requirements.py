@@ -106,7 +106,7 @@ def _failed_message(req: Requirement, spec: Spec, value: Any) -> str:
     if key.startswith("max_"):
         return f"{spec.what} is {value} days, more than {shown}"
     if key == "training":
-        return f"{spec.what} is {value}; {shown} allows {_listed(_training_ok(shown))}"
+        return f"training is {value}; {shown} needs {' or '.join(_training_ok(shown))}"
     if key == "certifications_all":
         return f"missing certifications among {_listed(shown)} (held: {_cert_ids(value)})"
     if key == "certifications_any":
@@ -135,22 +135,27 @@ def _cert_ids(value: Any) -> str:
     return _listed(cert_id for cert_id, _ in value) or "none"
 
 
-def shown_value(req: Requirement, value: Any, as_of: date) -> Any:
-    """The JSON-able fact value a reason reports (only the weak facts for evidence trust)."""
+def shown_value(req: Requirement, value: Any) -> Any:
+    """The fact value a reason reports (JSON-shaped); for evidence trust only the weak facts."""
     if req.key == "min_evidence_trust" and value is not None:
         floor = TRUST_ORDER.index(req.value)
         return [[f, t] for f, t in value if t is None or TRUST_ORDER.index(t) < floor]
+    return value
+
+
+def as_json_value(value: Any) -> Any:
+    """A canonical fact value (tuples, dates) in the JSON shape reasons carry."""
     return json.loads(encode(value))
 
 
 def make_reason(
-    req: Requirement, file: str, value: Any, outcome: Outcome, as_of: date, detail: str = ""
+    req: Requirement, file: str, value: Any, outcome: Outcome, detail: str = ""
 ) -> Reason:
-    """The reason for a requirement that did not hold for a fact value."""
+    """The reason for a requirement that did not hold for a (JSON-shaped) fact value."""
     spec = SPECS[req.key]
-    shown = shown_value(req, value, as_of)
+    shown = shown_value(req, value)
     if outcome == "unknown":
-        message = f"{spec.fact} is unknown (fail closed; the catalog has no value)"
+        message = f"{spec.fact} is unknown: denied (fail closed)"
     elif outcome == "error":
         message = f"engine error, denied: {detail}"
     else:
