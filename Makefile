@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint unit bench clean
+.PHONY: serve test lint unit bench expected clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]" \
 		|| echo "cedarpy did not install: the cedar column will be skipped" >&2
 	$(BIN)/python -m bench.engine
+
+# Rewrite policies/expected/*.json and the README example from the current catalog;
+# review the diff: it shows exactly which permissions a change moves.
+expected: $(STAMP)
+	CLEARANCE_UPDATE_EXPECTED=1 $(BIN)/python -m pytest -q tests/test_examples.py tests/test_readme.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -62,40 +62,47 @@ class CompiledClass:
         if found is not MISSING:
             return found  # type: ignore[return-value]
         req = self.requirements[index]
-        value = json.loads(value_json)
-        decision_key = (index, decision_projection(req.key, value, self.as_of))
+        projected = req.key in PROJECTED
+        value = json.loads(value_json) if projected else MISSING
+        decision_key = (
+            index,
+            decision_projection(req.key, value, self.as_of) if projected else value_json,
+        )
         if decision_key in self.outcomes:
             outcome = self.outcomes[decision_key]
         else:
-            outcome = self.outcomes[decision_key] = self._decide(req, value, value_json)
+            outcome = self.outcomes[decision_key] = self._decide(req, value_json)
         result = None
         if outcome is not None:
+            if value is MISSING:
+                value = json.loads(value_json)
             result = make_reason(req, self.policy.file, value, outcome[0], outcome[1])
         self.reasons[key] = result
         return result
 
-    def _decide(self, req: Requirement, value: Any, value_json: str) -> tuple[Outcome, str] | None:
+    def _decide(self, req: Requirement, value_json: str) -> tuple[Outcome, str] | None:
         try:
             holds = self.decider.decide(req.rule, value_json)
         except EngineError as err:
             return ("error", err.message)
         if holds:
             return None
-        return ("unknown", "") if value is None else ("failed", "")
+        return ("unknown", "") if value_json == "null" else ("failed", "")
+
+
+PROJECTED = frozenset({"certifications_all", "certifications_any", "min_evidence_trust"})
 
 
 def decision_projection(key: str, value: Any, as_of: date) -> Hashable:
     """The part of a fact value a requirement's decision depends on (exactly), so that
     Casbin decides each distinct part once: certifications valid at `as_of`, the weakest
-    evidence trust; every other fact is decided on its whole value."""
+    evidence trust; every other fact is decided on its whole value (its JSON text)."""
     if value is None:
         return None
     if key in ("certifications_all", "certifications_any"):
         today = as_of.isoformat()
         return tuple(sorted({c for c, exp in value if exp is None or exp >= today}))
-    if key == "min_evidence_trust":
-        return min((_rank(trust) for _, trust in value), default=len(TRUST_ORDER))
-    return json.dumps(value, sort_keys=True)
+    return min((_rank(trust) for _, trust in value), default=len(TRUST_ORDER))
 
 
 def _rank(trust: str | None) -> int:

@@ -19,7 +19,7 @@ class Source:
         return {"file": self.file, "line": self.line}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     """One failed requirement of one target (or a list that excludes it)."""
 

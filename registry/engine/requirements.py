@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from registry.engine.decisions import Outcome, Reason, Source
@@ -17,6 +18,7 @@ from registry.policy.loader import COUNTRY_KEYS, Requirement
 from registry.schema_types import TRUST_ORDER
 
 TRUST_FACT = "@evidence_trust"
+TRUST_RANK = {name: rank for rank, name in enumerate(TRUST_ORDER)}
 
 
 @dataclass(frozen=True)
@@ -138,8 +140,8 @@ def _cert_ids(value: Any) -> str:
 def shown_value(req: Requirement, value: Any) -> Any:
     """The fact value a reason reports (JSON-shaped); for evidence trust only the weak facts."""
     if req.key == "min_evidence_trust" and value is not None:
-        floor = TRUST_ORDER.index(req.value)
-        return [[f, t] for f, t in value if t is None or TRUST_ORDER.index(t) < floor]
+        floor = TRUST_RANK[req.value]
+        return [[f, t] for f, t in value if t is None or TRUST_RANK[t] < floor]
     return value
 
 
@@ -152,7 +154,7 @@ def make_reason(
     req: Requirement, file: str, value: Any, outcome: Outcome, detail: str = ""
 ) -> Reason:
     """The reason for a requirement that did not hold for a (JSON-shaped) fact value."""
-    spec = SPECS[req.key]
+    spec, source, wanted = _static(req, file)
     shown = shown_value(req, value)
     if outcome == "unknown":
         message = f"{spec.fact} is unknown: denied (fail closed)"
@@ -161,4 +163,10 @@ def make_reason(
     else:
         message = _failed_message(req, spec, shown)
     fact = None if spec.fact == TRUST_FACT else spec.fact
-    return Reason(req.rule, message, fact, shown, expected(req), Source(file, req.line), outcome)
+    return Reason(req.rule, message, fact, shown, wanted, source, outcome)
+
+
+@lru_cache(maxsize=4096)
+def _static(req: Requirement, file: str) -> tuple[Spec, Source, Any]:
+    """What every reason of one requirement shares (built once, not per fact value)."""
+    return SPECS[req.key], Source(file, req.line), expected(req)
