@@ -279,6 +279,9 @@ def test_model_query_targets_only_deployments_offering_the_model() -> None:
     assert set(result.decisions) == {"p/eu"}
     assert [r.rule for r in result.decisions["p/eu"].reasons] == ["c.quantizations"]
     assert evaluate(pol, cat).permitted == ["p/eu", "p/us"]  # model-only keys skipped
+    nobody = evaluate(pol, cat, "lab/unknown")
+    assert nobody.decisions == {}
+    assert nobody.warnings == ("no deployment in the catalog offers model lab/unknown",)
 
 
 def test_results_are_cached_by_revisions_and_date() -> None:

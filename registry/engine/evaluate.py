@@ -83,10 +83,13 @@ def split_waived(
 
 
 def policy_warnings(
-    policy: LoadedPolicy, catalog: Catalog, data_class: str, as_of: date
+    policy: LoadedPolicy, catalog: Catalog, data_class: str, as_of: date, model: str | None
 ) -> tuple[str, ...]:
-    """Expired exceptions and list or exception targets the catalog does not know."""
+    """Expired exceptions, list or exception targets the catalog does not know, and a model
+    that no deployment offers (an empty answer that is not a policy decision)."""
     warnings: list[str] = []
+    if model is not None and not targets(catalog, model.lower()):
+        warnings.append(f"no deployment in the catalog offers model {model}")
     known = names_index(catalog, None)
     for waiver in policy.waivers:
         ex = waiver.exception
@@ -183,5 +186,5 @@ def evaluation_of(
         catalog_revision=catalog.revision,
         policy_revision=policy.revision,
         decisions=decisions,
-        warnings=policy_warnings(policy, catalog, data_class, as_of),
+        warnings=policy_warnings(policy, catalog, data_class, as_of, model),
     )

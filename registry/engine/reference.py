@@ -156,5 +156,5 @@ def reference_evaluate(
         catalog.revision,
         policy.revision,
         decisions,
-        policy_warnings(policy, catalog, cls.name, day),
+        policy_warnings(policy, catalog, cls.name, day, model),
     )
