@@ -22,8 +22,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check registry cli tests bench
 	$(BIN)/mypy
 
+# The store tests need a real PostgreSQL server: ensure-postgres.sh installs it if missing
+# (as root) and prints its bin dir; tests/pgserver.py runs throwaway servers from there.
 # pytest exits 5 when it collects no test: that is a failure of the suite, say so plainly.
 unit: $(STAMP)
+	pg_out=$$(bash scripts/ensure-postgres.sh) || exit 1; \
+	CLEARANCE_PG_BIN=$$(printf '%s\n' "$$pg_out" | tail -n 1); export CLEARANCE_PG_BIN; \
 	$(BIN)/python -m pytest -n 2 -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 

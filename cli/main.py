@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.commands.allowed import allowed
+from cli.commands.catalog import catalog_app
 from cli.commands.explain import explain
 from cli.commands.policytest import run_tests
 from cli.commands.serve import serve
@@ -24,6 +25,7 @@ def build_app() -> typer.Typer:
     app.command("explain")(explain)
     app.command("test")(run_tests)
     app.command("serve")(serve)
+    app.add_typer(catalog_app(), name="catalog")
     return app
 
 

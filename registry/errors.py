@@ -73,3 +73,15 @@ class PolicyError(InputError):
 
 class EngineError(ClearanceError):
     """The engine failed to decide; every affected target is denied with this reason."""
+
+
+class StoreError(ClearanceError):
+    """A store operation could not be done; the store is unchanged."""
+
+
+class PreconditionRequiredError(StoreError):
+    """Replacing a policy needs `If-Match` (HTTP 428)."""
+
+
+class PreconditionFailedError(StoreError):
+    """`If-Match` / `If-None-Match` did not hold (HTTP 412)."""

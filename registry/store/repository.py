@@ -1,0 +1,295 @@
+"""Store operations: all-or-nothing catalog imports, versioned policy writes with ETags.
+
+Every write runs in one transaction that also bumps `store_state.generation`; a failed write
+leaves the previous state fully intact.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import Engine, func, update
+from sqlmodel import Session, col, select
+
+from registry.catalog.loader import Catalog, build_catalog, load_catalog
+from registry.catalog.models import Provider
+from registry.errors import PreconditionFailedError, PreconditionRequiredError, StoreError
+from registry.policy.loader import LoadedPolicy
+from registry.store.db import make_engine, writer
+from registry.store.migrate import upgrade
+from registry.store.models import (
+    CatalogProvider,
+    CatalogRevision,
+    PolicyRecord,
+    PolicyRevision,
+    StoreState,
+    utcnow,
+)
+from registry.yamlload import Document
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    revision: str
+    created: bool
+    providers: int
+
+
+@dataclass(frozen=True)
+class StoredPolicy:
+    org: str
+    name: str
+    revision: int
+    content_hash: str
+    media_type: str
+    body: str
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.content_hash}"'
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """RFC 9110 list of entity tags (weak comparison is not used for If-Match)."""
+    return any(tag.strip() in ("*", etag) for tag in header.split(","))
+
+
+class Store:
+    """One database: migrations, catalog revisions and policies."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+
+    def migrate(self) -> None:
+        upgrade(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with Session(writer(self.engine)) as session, session.begin():
+            yield session
+            session.execute(update(StoreState).values(generation=StoreState.generation + 1))
+
+    def generation(self) -> int:
+        with Session(self.engine) as session:
+            return int(session.exec(select(StoreState.generation)).one())
+
+    # -- catalog ---------------------------------------------------------------------------
+
+    def import_catalog(self, source: Path | Catalog) -> ImportResult:
+        """Validate first (raises CatalogError, store untouched), then add one revision."""
+        catalog = source if isinstance(source, Catalog) else load_catalog(source)
+        active = self.active_catalog_revision()
+        if active is not None and active.revision == catalog.revision:
+            return ImportResult(catalog.revision, False, len(catalog.providers))
+        with self._write() as session:
+            row = CatalogRevision(
+                revision=catalog.revision,
+                source=catalog.root[:1000],
+                provider_count=len(catalog.providers),
+            )
+            session.add(row)
+            session.flush()
+            for pid, provider in sorted(catalog.providers.items()):
+                document = json.dumps(provider.model_dump(mode="json"), sort_keys=True)
+                session.add(
+                    CatalogProvider(
+                        catalog_revision_id=_id(row.id), provider_id=pid, document=document
+                    )
+                )
+        return ImportResult(catalog.revision, True, len(catalog.providers))
+
+    def active_catalog_revision(self) -> CatalogRevision | None:
+        with Session(self.engine) as session:
+            query = select(CatalogRevision).order_by(col(CatalogRevision.id).desc()).limit(1)
+            return session.exec(query).first()
+
+    def catalog_revisions(self) -> list[CatalogRevision]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(CatalogRevision).order_by(col(CatalogRevision.id))))
+
+    def active_catalog(self) -> Catalog | None:
+        """The newest catalog revision, rebuilt and re-validated from its rows."""
+        with Session(self.engine) as session:
+            query = select(CatalogRevision).order_by(col(CatalogRevision.id).desc()).limit(1)
+            head = session.exec(query).first()
+            if head is None:
+                return None
+            rows = session.exec(
+                select(CatalogProvider).where(CatalogProvider.catalog_revision_id == head.id)
+            )
+            providers = {
+                r.provider_id: Provider.model_validate(json.loads(r.document)) for r in rows
+            }
+        docs = {pid: Document(f"catalog revision {head.revision}", None) for pid in providers}
+        return build_catalog(f"store:{head.revision}", providers, docs)
+
+    def export_catalog(self, destination: Path) -> int:
+        """Write the active revision as one YAML file per provider; returns the count."""
+        catalog = self.active_catalog()
+        if catalog is None:
+            raise StoreError(
+                "CLR-S001",
+                "the store holds no catalog",
+                "import one first: clearance catalog import DIR",
+            )
+        target = destination / "providers"
+        target.mkdir(parents=True, exist_ok=True)
+        for pid, provider in catalog.providers.items():
+            data = provider.model_dump(mode="json", exclude_defaults=True)
+            text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+            (target / f"{pid}.yaml").write_text(
+                f"# Exported from catalog revision {catalog.revision}\n{text}"
+            )
+        return len(catalog.providers)
+
+    # -- policies --------------------------------------------------------------------------
+
+    def put_policy(
+        self,
+        org: str,
+        name: str,
+        policy: LoadedPolicy,
+        body: str,
+        media_type: str,
+        if_match: str | None = None,
+        if_none_match: str | None = None,
+    ) -> tuple[StoredPolicy, bool]:
+        """Create or replace; returns the stored policy and whether it was created.
+
+        Replacing requires `If-Match` with the current ETag; `If-None-Match: *` refuses to
+        replace. An unchanged body under a matching `If-Match` adds no revision.
+        """
+        with self._write() as session:
+            record = session.exec(
+                select(PolicyRecord).where(PolicyRecord.org == org, PolicyRecord.name == name)
+            ).first()
+            current = None if record is None else f'"{record.content_hash}"'
+            _check_preconditions(current, if_match, if_none_match)
+            if record is not None and record.content_hash == policy.revision:
+                return _current(session, record), False
+            created = record is None
+            if record is None:
+                record = PolicyRecord(org=org, name=name, content_hash=policy.revision)
+                session.add(record)
+                session.flush()
+            record.current_revision += 1
+            record.content_hash = policy.revision
+            record.updated_at = utcnow()
+            session.add(
+                PolicyRevision(
+                    policy_id=_id(record.id),
+                    revision=record.current_revision,
+                    content_hash=policy.revision,
+                    media_type=media_type,
+                    body=body,
+                )
+            )
+            session.flush()
+            return _current(session, record), created
+
+    def get_policy(self, org: str, name: str, revision: int | None = None) -> StoredPolicy | None:
+        with Session(self.engine) as session:
+            record = session.exec(
+                select(PolicyRecord).where(PolicyRecord.org == org, PolicyRecord.name == name)
+            ).first()
+            if record is None:
+                return None
+            return self._stored(session, record, revision)
+
+    def list_policies(self, org: str) -> list[StoredPolicy]:
+        with Session(self.engine) as session:
+            records = session.exec(
+                select(PolicyRecord).where(PolicyRecord.org == org).order_by(col(PolicyRecord.name))
+            )
+            return [_current(session, r) for r in records]
+
+    def policy_revisions(self, org: str, name: str) -> list[PolicyRevision]:
+        with Session(self.engine) as session:
+            query = (
+                select(PolicyRevision)
+                .join(PolicyRecord)
+                .where(PolicyRecord.org == org, PolicyRecord.name == name)
+                .order_by(col(PolicyRevision.revision))
+            )
+            return list(session.exec(query))
+
+    def policy_count(self) -> int:
+        with Session(self.engine) as session:
+            return int(session.exec(select(func.count()).select_from(PolicyRecord)).one())
+
+    @staticmethod
+    def _stored(
+        session: Session, record: PolicyRecord, revision: int | None = None
+    ) -> StoredPolicy | None:
+        wanted = revision or record.current_revision
+        row = session.exec(
+            select(PolicyRevision).where(
+                PolicyRevision.policy_id == record.id, PolicyRevision.revision == wanted
+            )
+        ).first()
+        if row is None:
+            return None
+        return StoredPolicy(
+            record.org, record.name, row.revision, row.content_hash, row.media_type, row.body
+        )
+
+
+def _check_preconditions(
+    current: str | None, if_match: str | None, if_none_match: str | None
+) -> None:
+    if (
+        if_none_match is not None
+        and current is not None
+        and (if_none_match.strip() == "*" or etag_matches(if_none_match, current))
+    ):
+        raise PreconditionFailedError(
+            "CLR-S412",
+            "the policy already exists",
+            "GET it and replace it with If-Match: <its ETag>",
+        )
+    if current is None:
+        if if_match is not None:
+            raise PreconditionFailedError(
+                "CLR-S412",
+                "If-Match given but the policy does not exist",
+                "create it without If-Match (or with If-None-Match: *)",
+            )
+        return
+    if if_match is None:
+        raise PreconditionRequiredError(
+            "CLR-S428",
+            "replacing a policy needs If-Match",
+            "GET the policy and send its ETag in If-Match",
+        )
+    if not etag_matches(if_match, current):
+        raise PreconditionFailedError(
+            "CLR-S412",
+            f"If-Match {if_match} is not the current ETag {current}",
+            "GET the policy again and merge your change",
+        )
+
+
+def _id(value: int | None) -> int:
+    if value is None:
+        raise StoreError("CLR-S002", "a row has no id after flush", "report this bug")
+    return value
+
+
+def _current(session: Session, record: PolicyRecord) -> StoredPolicy:
+    stored = Store._stored(session, record)
+    if stored is None:
+        raise StoreError(
+            "CLR-S003",
+            f"policy {record.org}/{record.name} has no current revision",
+            "restore the database from a backup; report this bug",
+        )
+    return stored

@@ -1,0 +1,169 @@
+"""The store on a real SQLite file and a real PostgreSQL server: same tests, both stores."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from sqlalchemy import inspect, text
+from typer.testing import CliRunner
+
+from cli.exitcodes import ExitCode
+from registry.catalog.loader import load_catalog
+from registry.errors import CatalogError, PreconditionFailedError, PreconditionRequiredError
+from registry.policy.loader import load_policy, load_policy_text
+from registry.store.repository import Store
+from tests.conftest import ROOT
+
+CATALOG = ROOT / "provider_catalog"
+POLICY = ROOT / "policies" / "no-training.yaml"
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    store = Store(database_url)
+    store.migrate()
+    yield store
+    store.close()
+
+
+def test_migrations_create_the_schema_and_are_idempotent(store: Store) -> None:
+    store.migrate()
+    tables = set(inspect(store.engine).get_table_names())
+    assert {
+        "catalog_revision",
+        "catalog_provider",
+        "policy",
+        "policy_revision",
+        "store_state",
+        "alembic_version",
+    } <= tables
+    with store.engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+    assert store.generation() == 0
+
+
+def test_sqlite_is_configured_for_safe_concurrent_writes(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    with store.engine.connect() as conn:
+        assert conn.execute(text("pragma journal_mode")).scalar() == "wal"
+        assert conn.execute(text("pragma foreign_keys")).scalar() == 1
+        assert conn.execute(text("pragma busy_timeout")).scalar() >= 5000
+    store.close()
+
+
+def test_catalog_import_round_trips_and_is_idempotent(store: Store, tmp_path: Path) -> None:
+    first = store.import_catalog(CATALOG)
+    assert first.created
+    assert first.providers == len(load_catalog(CATALOG).providers)
+    assert not store.import_catalog(CATALOG).created
+    active = store.active_catalog()
+    assert active is not None
+    assert active.revision == first.revision == load_catalog(CATALOG).revision
+    assert store.export_catalog(tmp_path / "out") == first.providers
+    assert load_catalog(tmp_path / "out").revision == first.revision
+    assert store.generation() == 1
+
+
+def test_an_invalid_import_changes_nothing(store: Store, tmp_path: Path) -> None:
+    good = store.import_catalog(CATALOG)
+    broken = tmp_path / "broken"
+    shutil.copytree(CATALOG, broken)
+    path = broken / "providers" / "openai.yaml"
+    path.write_text(path.read_text().replace("headquarters: US", "headquarters: UK"))
+    with pytest.raises(CatalogError) as caught:
+        store.import_catalog(broken)
+    assert caught.value.problems[0].file.endswith("openai.yaml")
+    assert [r.revision for r in store.catalog_revisions()] == [good.revision]
+    active = store.active_catalog()
+    assert active is not None
+    assert active.revision == good.revision
+    assert store.generation() == 1
+
+
+def test_a_changed_catalog_is_a_new_revision(store: Store, tmp_path: Path) -> None:
+    first = store.import_catalog(CATALOG)
+    changed = tmp_path / "changed"
+    shutil.copytree(CATALOG, changed)
+    path = changed / "providers" / "groq.yaml"
+    path.write_text(path.read_text().replace("name: ", "name: Renamed ", 1))
+    second = store.import_catalog(changed)
+    assert second.created
+    assert second.revision != first.revision
+    assert [r.revision for r in store.catalog_revisions()] == [first.revision, second.revision]
+    active = store.active_catalog()
+    assert active is not None
+    assert active.providers["groq"].name.startswith("Renamed ")
+
+
+def test_policy_writes_are_versioned_with_etags(store: Store) -> None:
+    body = POLICY.read_text()
+    policy = load_policy(POLICY)
+    stored, created = store.put_policy("example", "no-training", policy, body, "application/yaml")
+    assert created
+    assert stored.revision == 1
+    assert stored.etag == f'"{policy.revision}"'
+    with pytest.raises(PreconditionRequiredError):
+        store.put_policy("example", "no-training", policy, body, "application/yaml")
+    with pytest.raises(PreconditionFailedError):
+        store.put_policy(
+            "example", "no-training", policy, body, "application/yaml", if_none_match="*"
+        )
+    changed_text = body.replace("description: Baseline", "description: Changed baseline")
+    changed = load_policy_text(changed_text, "no-training.yaml")
+    with pytest.raises(PreconditionFailedError):
+        store.put_policy(
+            "example", "no-training", changed, changed_text, "application/yaml", if_match='"stale"'
+        )
+    again, created = store.put_policy(
+        "example", "no-training", changed, changed_text, "application/yaml", if_match=stored.etag
+    )
+    assert not created
+    assert again.revision == 2
+    assert again.etag != stored.etag
+    assert [r.revision for r in store.policy_revisions("example", "no-training")] == [1, 2]
+    old = store.get_policy("example", "no-training", revision=1)
+    assert old is not None
+    assert old.body == body
+    current = store.get_policy("example", "no-training")
+    assert current is not None
+    assert current.body == changed_text
+    assert [p.name for p in store.list_policies("example")] == ["no-training"]
+    assert store.list_policies("other-org") == []
+    assert store.get_policy("other-org", "no-training") is None
+
+
+def test_a_refused_write_leaves_the_policy_intact(store: Store) -> None:
+    body = POLICY.read_text()
+    policy = load_policy(POLICY)
+    stored, _ = store.put_policy("example", "p", policy, body, "application/yaml")
+    generation = store.generation()
+    with pytest.raises(PreconditionRequiredError):
+        store.put_policy("example", "p", policy, "other", "application/yaml")
+    assert store.generation() == generation
+    assert store.get_policy("example", "p") == stored
+    assert len(store.policy_revisions("example", "p")) == 1
+
+
+def test_cli_catalog_import_and_export(
+    database_url: str, tmp_path: Path, app: typer.Typer, runner: CliRunner
+) -> None:
+    result = runner.invoke(app, ["catalog", "import", str(CATALOG), "--database", database_url])
+    assert result.exit_code == ExitCode.OK, result.output
+    assert "imported" in result.stdout
+    broken = tmp_path / "broken" / "providers"
+    broken.mkdir(parents=True)
+    (broken / "x.yaml").write_text("id: x\nname: X\nheadquarters: NO\nbogus: 1\n")
+    result = runner.invoke(
+        app, ["catalog", "import", str(broken.parent), "--database", database_url]
+    )
+    assert result.exit_code == ExitCode.INVALID
+    assert "x.yaml:4" in result.stderr
+    assert "bogus" in result.stderr
+    out = tmp_path / "exported"
+    result = runner.invoke(app, ["catalog", "export", str(out), "--database", database_url])
+    assert result.exit_code == ExitCode.OK, result.output
+    assert load_catalog(out).revision == load_catalog(CATALOG).revision
