@@ -167,3 +167,26 @@ def test_cli_catalog_import_and_export(
     result = runner.invoke(app, ["catalog", "export", str(out), "--database", database_url])
     assert result.exit_code == ExitCode.OK, result.output
     assert load_catalog(out).revision == load_catalog(CATALOG).revision
+
+
+def test_the_stored_catalog_decides_exactly_like_the_files(store: Store, tmp_path: Path) -> None:
+    """Inheritance survives the round trip: an unset key inherits, an explicit null does not."""
+    from datetime import date
+
+    from registry.engine.engine import Engine
+
+    store.import_catalog(CATALOG)
+    stored = store.active_catalog()
+    assert stored is not None
+    store.export_catalog(tmp_path / "out")
+    exported = load_catalog(tmp_path / "out")
+    files = load_catalog(CATALOG)
+    for path in sorted((ROOT / "policies").glob("*.yaml")):
+        if ".test." in path.name:
+            continue
+        policy = load_policy(path)
+        for name in policy.classes:
+            expected = Engine().evaluate(policy, files, name, None, date(2026, 11, 26))
+            for other in (stored, exported):
+                got = Engine().evaluate(policy, other, name, None, date(2026, 11, 26))
+                assert got.to_json() == expected.to_json(), (path.name, name)

@@ -116,11 +116,19 @@ def _alias_problems(
     return problems
 
 
+def canonical_document(provider: Provider) -> dict[str, Any]:
+    """The provider as plain data with exactly the keys its file set: a key left out means
+    "inherit" and a key set to null means "unknown here", so both must survive a round trip
+    (store, export) and both count for the revision."""
+    data: dict[str, Any] = provider.model_dump(mode="json", exclude_unset=True)
+    return data
+
+
 def revision_of(providers: Mapping[str, Provider]) -> str:
     """A content hash of the normalized catalog: equal catalogs have equal revisions."""
     digest = hashlib.sha256()
     for pid in sorted(providers):
-        digest.update(json.dumps(providers[pid].model_dump(mode="json"), sort_keys=True).encode())
+        digest.update(json.dumps(canonical_document(providers[pid]), sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 

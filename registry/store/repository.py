@@ -16,7 +16,7 @@ import yaml
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
-from registry.catalog.loader import Catalog, build_catalog, load_catalog
+from registry.catalog.loader import Catalog, build_catalog, canonical_document, load_catalog
 from registry.catalog.models import Provider
 from registry.errors import PreconditionFailedError, PreconditionRequiredError, StoreError
 from registry.policy.loader import LoadedPolicy
@@ -38,6 +38,13 @@ class ImportResult:
     revision: str
     created: bool
     providers: int
+
+
+@dataclass(frozen=True)
+class StoreSnapshot:
+    generation: int
+    catalog: Catalog | None
+    policies: tuple[StoredPolicy, ...]
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,7 @@ class Store:
             session.add(row)
             session.flush()
             for pid, provider in sorted(catalog.providers.items()):
-                document = json.dumps(provider.model_dump(mode="json"), sort_keys=True)
+                document = json.dumps(canonical_document(provider), sort_keys=True)
                 session.add(
                     CatalogProvider(
                         catalog_revision_id=_id(row.id), provider_id=pid, document=document
@@ -119,18 +126,16 @@ class Store:
     def active_catalog(self) -> Catalog | None:
         """The newest catalog revision, rebuilt and re-validated from its rows."""
         with Session(self.engine) as session:
-            query = select(CatalogRevision).order_by(col(CatalogRevision.id).desc()).limit(1)
-            head = session.exec(query).first()
-            if head is None:
-                return None
-            rows = session.exec(
-                select(CatalogProvider).where(CatalogProvider.catalog_revision_id == head.id)
-            )
-            providers = {
-                r.provider_id: Provider.model_validate(json.loads(r.document)) for r in rows
-            }
-        docs = {pid: Document(f"catalog revision {head.revision}", None) for pid in providers}
-        return build_catalog(f"store:{head.revision}", providers, docs)
+            return _active_catalog(session)
+
+    def read_state(self) -> StoreSnapshot:
+        """Generation, active catalog and every current policy, read in one transaction."""
+        with Session(self.engine) as session, session.begin():
+            generation = int(session.exec(select(StoreState.generation)).one())
+            catalog = _active_catalog(session)
+            records = session.exec(select(PolicyRecord).order_by(col(PolicyRecord.id)))
+            policies = [_current(session, r) for r in records]
+        return StoreSnapshot(generation, catalog, tuple(policies))
 
     def export_catalog(self, destination: Path) -> int:
         """Write the active revision as one YAML file per provider; returns the count."""
@@ -144,7 +149,7 @@ class Store:
         target = destination / "providers"
         target.mkdir(parents=True, exist_ok=True)
         for pid, provider in catalog.providers.items():
-            data = provider.model_dump(mode="json", exclude_defaults=True)
+            data = canonical_document(provider)
             text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
             (target / f"{pid}.yaml").write_text(
                 f"# Exported from catalog revision {catalog.revision}\n{text}"
@@ -276,6 +281,19 @@ def _check_preconditions(
             f"If-Match {if_match} is not the current ETag {current}",
             "GET the policy again and merge your change",
         )
+
+
+def _active_catalog(session: Session) -> Catalog | None:
+    query = select(CatalogRevision).order_by(col(CatalogRevision.id).desc()).limit(1)
+    head = session.exec(query).first()
+    if head is None:
+        return None
+    rows = session.exec(
+        select(CatalogProvider).where(CatalogProvider.catalog_revision_id == head.id)
+    )
+    providers = {r.provider_id: Provider.model_validate(json.loads(r.document)) for r in rows}
+    docs = {pid: Document(f"catalog revision {head.revision}", None) for pid in providers}
+    return build_catalog(f"store:{head.revision}", providers, docs)
 
 
 def _id(value: int | None) -> int:

@@ -1,0 +1,1 @@
+"""The registry service (FastAPI): `create_app(settings)` builds everything, nothing at import."""

@@ -1,0 +1,46 @@
+"""Request dependencies: the per-app state objects, typed, without module-level globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from registry.api.metrics import Metrics
+from registry.api.problems import ProblemError
+from registry.api.settings import Settings
+from registry.api.snapshot import Snapshot, SnapshotHolder, Stale
+from registry.engine.engine import Engine
+from registry.store.repository import Store
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    store: Store
+    holder: SnapshotHolder
+    engine: Engine
+    metrics: Metrics
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.clearance
+    return state
+
+
+StateDep = Annotated[AppState, Depends(app_state)]
+
+
+def fresh_snapshot(state: AppState, min_revision: int | None = None) -> Snapshot:
+    """The snapshot to serve, or a 503 problem saying why none may be served."""
+    try:
+        return state.holder.current(min_revision)
+    except Stale as stale:
+        raise ProblemError(
+            503,
+            "CLR-A503",
+            "Stale or unavailable",
+            stale.reason,
+            "retry shortly; if it persists, check the store and /readyz",
+        ) from None

@@ -1,0 +1,209 @@
+"""Decisions on the hot path: `permitted` and `explain` from the in-memory snapshot.
+
+`permitted` answers from a per-snapshot cache of rendered bodies keyed by (policy revision,
+catalog revision, data class, model, date); the ETag is a hash of the body, so it changes iff
+the answer changes, and `If-None-Match` gets 304 without re-rendering anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry.api.deps import AppState, StateDep, fresh_snapshot
+from registry.api.problems import ProblemError
+from registry.api.snapshot import PolicyEntry, Snapshot
+from registry.catalog.loader import Catalog
+from registry.engine.explain import explain as explain_targets
+from registry.policy.loader import load_policy_text
+from registry.store.repository import etag_matches
+
+router = APIRouter(tags=["decisions"])
+POLICY = "/v1/orgs/{org}/policies/{name}"
+
+
+def _entry(snapshot: Snapshot, org: str, name: str) -> tuple[PolicyEntry, Catalog]:
+    entry = snapshot.policies.get((org, name))
+    if entry is None:
+        raise ProblemError(
+            404,
+            "CLR-A404",
+            "Not found",
+            f"no policy {name!r} in org {org!r}",
+            f"list policies at /v1/orgs/{org}/policies",
+        )
+    if snapshot.catalog is None:
+        raise ProblemError(
+            503,
+            "CLR-A504",
+            "No catalog",
+            "the store holds no catalog",
+            "import one: clearance catalog import DIR --database URL",
+        )
+    return entry, snapshot.catalog
+
+
+def _today() -> Any:
+    return datetime.now(UTC).date()
+
+
+def _render(
+    state: AppState,
+    snapshot: Snapshot,
+    entry: PolicyEntry,
+    catalog: Catalog,
+    data_class: str | None,
+    model: str | None,
+) -> tuple[bytes, str]:
+    day = _today()
+    key = (
+        "permitted",
+        entry.stored.org,
+        entry.stored.name,
+        entry.stored.content_hash,
+        catalog.revision,
+        data_class,
+        model,
+        day,
+    )
+    cached: tuple[bytes, str] | None = snapshot.responses.get(key)
+    if cached is None:
+        result = state.engine.evaluate(entry.loaded, catalog, data_class, model, day)
+        doc = {**result.to_json(), "store_revision": snapshot.generation}
+        doc["policy_revision"] = entry.stored.content_hash
+        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+        cached = snapshot.remember(key, (body, etag))
+    return cached
+
+
+@router.get(POLICY + "/permitted", responses={304: {}, 503: {}})
+async def permitted(
+    org: str,
+    name: str,
+    state: StateDep,
+    request: Request,
+    data_class: str | None = None,
+    model: str | None = None,
+    format: Literal["json"] = "json",
+    min_revision: int | None = None,
+) -> Response:
+    """The permitted set, exactly as `clearance allowed --format json` prints it."""
+    started = time.perf_counter()
+    snapshot = fresh_snapshot(state, min_revision)
+    entry, catalog = _entry(snapshot, org, name)
+    body, etag = _render(state, snapshot, entry, catalog, data_class, model)
+    headers = {
+        "ETag": etag,
+        "Cache-Control": state.settings.cache_control,
+        "X-Clearance-Revision": str(snapshot.generation),
+    }
+    state.metrics.latency.labels("permitted").observe(time.perf_counter() - started)
+    if etag_matches(request.headers.get("if-none-match", ""), etag):
+        state.metrics.decisions.labels("permitted", "not-modified").inc()
+        return Response(status_code=304, headers=headers)
+    state.metrics.decisions.labels("permitted", "ok").inc()
+    return Response(body, media_type="application/json", headers=headers)
+
+
+async def _explain(
+    org: str,
+    name: str,
+    target: str,
+    state: AppState,
+    data_class: str | None,
+    model: str | None,
+    min_revision: int | None,
+) -> dict[str, Any]:
+    snapshot = fresh_snapshot(state, min_revision)
+    entry, catalog = _entry(snapshot, org, name)
+    items = explain_targets(
+        state.engine, entry.loaded, catalog, target, data_class, model, _today()
+    )
+    state.metrics.decisions.labels("explain", "ok").inc()
+    return {
+        "policy": name,
+        "org": org,
+        "store_revision": snapshot.generation,
+        "catalog_revision": catalog.revision,
+        "permitted": all(i.decision.permitted for i in items),
+        "targets": [i.to_json() for i in items],
+    }
+
+
+@router.get(POLICY + "/explain/{provider}")
+async def explain_provider(
+    org: str,
+    name: str,
+    provider: str,
+    state: StateDep,
+    data_class: str | None = None,
+    model: str | None = None,
+    min_revision: int | None = None,
+) -> dict[str, Any]:
+    """Every requirement for every deployment of a provider."""
+    return await _explain(org, name, provider, state, data_class, model, min_revision)
+
+
+@router.get(POLICY + "/explain/{provider}/{deployment}")
+async def explain_deployment(
+    org: str,
+    name: str,
+    provider: str,
+    deployment: str,
+    state: StateDep,
+    data_class: str | None = None,
+    model: str | None = None,
+    min_revision: int | None = None,
+) -> dict[str, Any]:
+    """Every requirement for one deployment: pass/fail/waived with facts and evidence."""
+    return await _explain(
+        org, name, f"{provider}/{deployment}", state, data_class, model, min_revision
+    )
+
+
+class EvaluateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy: str = Field(
+        description="the policy document, YAML or JSON text", max_length=1024 * 1024
+    )
+    data_class: str | None = None
+    model: str | None = None
+
+
+@router.post("/v1/evaluate")
+async def evaluate(request: EvaluateRequest, state: StateDep) -> dict[str, Any]:
+    """Evaluate an inline policy against the current catalog (nothing is stored)."""
+    snapshot = fresh_snapshot(state)
+    if snapshot.catalog is None:
+        raise ProblemError(
+            503,
+            "CLR-A504",
+            "No catalog",
+            "the store holds no catalog",
+            "import one: clearance catalog import DIR --database URL",
+        )
+    policy = load_policy_text(request.policy, "<request>")
+    result = state.engine.evaluate(
+        policy, snapshot.catalog, request.data_class, request.model, _today()
+    )
+    return {**result.to_json(), "store_revision": snapshot.generation}
+
+
+@router.post("/v1/orgs/{org}/gate", status_code=501, responses={501: {}})
+async def gate(org: str) -> Response:
+    """Checks deploy manifests; arrives with the CI-gate issue."""
+    raise ProblemError(
+        501,
+        "CLR-A501",
+        "Not implemented",
+        f"the gate for org {org!r} is not available in this version",
+        "run `clearance gate` offline until the service gate ships",
+    )

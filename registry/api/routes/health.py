@@ -1,0 +1,51 @@
+"""Liveness, readiness (fresh snapshot with a catalog) and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from registry.api.deps import StateDep
+from registry.api.problems import PROBLEM
+from registry.api.snapshot import Stale
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is alive (says nothing about the store)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "not ready (problem+json)"}})
+async def readyz(state: StateDep) -> Any:
+    """Ready when a snapshot with a catalog is loaded and recently confirmed."""
+    try:
+        snapshot = state.holder.current()
+    except Stale as stale:
+        return JSONResponse(
+            {"status": "unavailable", "detail": stale.reason, "status_code": 503},
+            status_code=503,
+            media_type=PROBLEM,
+        )
+    if snapshot.catalog is None:
+        return JSONResponse(
+            {"status": "unavailable", "detail": "no catalog imported"},
+            status_code=503,
+            media_type=PROBLEM,
+        )
+    return {
+        "status": "ready",
+        "revision": snapshot.generation,
+        "catalog_revision": snapshot.catalog.revision,
+        "policies": len(snapshot.policies),
+    }
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(state: StateDep) -> Response:
+    return Response(state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,159 @@
+"""Policies per organization: read (JSON or YAML), create/replace with ETags, revisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from fastapi import APIRouter, Header, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from registry.api.deps import StateDep
+from registry.api.problems import ProblemError
+from registry.policy.loader import LoadedPolicy, load_policy_text
+from registry.store.repository import StoredPolicy, etag_matches
+
+router = APIRouter(prefix="/v1/orgs/{org}/policies", tags=["policies"])
+
+MAX_BODY = 1024 * 1024
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+JSON_TYPES = ("application/json",)
+
+
+def _not_found(org: str, name: str) -> ProblemError:
+    return ProblemError(
+        404,
+        "CLR-A404",
+        "Not found",
+        f"no policy {name!r} in org {org!r}",
+        f"list policies at /v1/orgs/{org}/policies",
+    )
+
+
+def _stored_or_404(state: StateDep, org: str, name: str) -> StoredPolicy:
+    stored = state.store.get_policy(org, name)
+    if stored is None:
+        raise _not_found(org, name)
+    return stored
+
+
+@router.get("")
+def list_policies(org: str, state: StateDep) -> dict[str, Any]:
+    return {
+        "org": org,
+        "policies": [
+            {"name": p.name, "revision": p.revision, "etag": p.etag}
+            for p in state.store.list_policies(org)
+        ],
+    }
+
+
+@router.get("/{name}", responses={200: {"content": {"application/yaml": {}}}, 304: {}})
+def get_policy(org: str, name: str, state: StateDep, request: Request) -> Response:
+    """The policy as JSON, or as YAML with `Accept: application/yaml`; with its ETag."""
+    stored = _stored_or_404(state, org, name)
+    headers = {"ETag": stored.etag, "X-Clearance-Policy-Revision": str(stored.revision)}
+    if etag_matches(request.headers.get("if-none-match", ""), stored.etag):
+        return Response(status_code=304, headers=headers)
+    accept = request.headers.get("accept", "")
+    loaded = load_policy_text(stored.body, f"{org}/{name}")
+    if any(t in accept for t in YAML_TYPES):
+        text = (
+            stored.body
+            if stored.media_type in YAML_TYPES
+            else yaml.safe_dump(
+                loaded.policy.model_dump(mode="json", exclude_defaults=True), sort_keys=False
+            )
+        )
+        return Response(text, media_type="application/yaml", headers=headers)
+    body = loaded.policy.model_dump_json(exclude_defaults=True)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+def _parse(org: str, name: str, raw: bytes, media_type: str) -> tuple[LoadedPolicy, str]:
+    if len(raw) > MAX_BODY:
+        raise ProblemError(
+            413,
+            "CLR-A413",
+            "Body too large",
+            f"the body has {len(raw)} bytes; the limit is {MAX_BODY}",
+            "split the policy or remove unused data classes",
+        )
+    if media_type not in (*YAML_TYPES, *JSON_TYPES):
+        raise ProblemError(
+            415,
+            "CLR-A415",
+            "Unsupported media type",
+            f"Content-Type {media_type or '(none)'} is not YAML or JSON",
+            "send Content-Type: application/yaml or application/json",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProblemError(
+            400, "CLR-A400", "Not UTF-8", "the body is not UTF-8 text", "send the policy as UTF-8"
+        ) from None
+    policy = load_policy_text(text, f"{org}/{name}")
+    if (policy.policy.org, policy.policy.policy) != (org, name):
+        raise ProblemError(
+            422,
+            "CLR-A422",
+            "Names differ",
+            f"the body is policy {policy.policy.policy!r} of org {policy.policy.org!r}, "
+            f"but the URL names {name!r} of org {org!r}",
+            "make `policy:` and `org:` in the body match the URL",
+        )
+    return policy, text
+
+
+@router.put("/{name}", status_code=200, responses={201: {}, 412: {}, 422: {}, 428: {}})
+async def put_policy(
+    org: str,
+    name: str,
+    state: StateDep,
+    request: Request,
+    response: Response,
+    if_match: str | None = Header(default=None),
+    if_none_match: str | None = Header(default=None),
+) -> dict[str, Any]:
+    """Create (201) or replace (200, needs `If-Match`); an invalid body changes nothing."""
+    raw = await request.body()
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    policy, text = _parse(org, name, raw, media_type)
+    stored, created = await run_in_threadpool(
+        state.store.put_policy, org, name, policy, text, media_type, if_match, if_none_match
+    )
+    await run_in_threadpool(state.holder.refresh)
+    response.status_code = 201 if created else 200
+    response.headers["ETag"] = stored.etag
+    snapshot = state.holder.snapshot
+    revision = snapshot.generation if snapshot else None
+    if revision is not None:
+        response.headers["X-Clearance-Revision"] = str(revision)
+    return {
+        "org": org,
+        "name": name,
+        "revision": stored.revision,
+        "etag": stored.etag,
+        "store_revision": revision,
+    }
+
+
+@router.get("/{name}/revisions")
+def list_revisions(org: str, name: str, state: StateDep) -> dict[str, Any]:
+    revisions = state.store.policy_revisions(org, name)
+    if not revisions:
+        raise _not_found(org, name)
+    return {
+        "org": org,
+        "name": name,
+        "revisions": [
+            {
+                "revision": r.revision,
+                "etag": f'"{r.content_hash}"',
+                "media_type": r.media_type,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in revisions
+        ],
+    }

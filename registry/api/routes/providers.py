@@ -1,0 +1,80 @@
+"""The catalog as JSON: providers with their deployments, offerings and evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from registry.api.deps import StateDep, fresh_snapshot
+from registry.api.problems import ProblemError
+from registry.catalog.loader import Catalog
+from registry.catalog.models import Provider
+from registry.countries import BUILTIN_GROUPS
+
+router = APIRouter(prefix="/v1/providers", tags=["catalog"])
+
+
+def _catalog(state: StateDep) -> Catalog:
+    catalog = fresh_snapshot(state).catalog
+    if catalog is None:
+        raise ProblemError(
+            503,
+            "CLR-A504",
+            "No catalog",
+            "the store holds no catalog",
+            "import one: clearance catalog import DIR --database URL",
+        )
+    return catalog
+
+
+def _countries(provider: Provider) -> set[str]:
+    found: set[str] = set()
+    for block in (provider, *provider.deployments):
+        for name in ("inference_countries", "storage_countries", "decryption_countries"):
+            for item in getattr(block, name) or ():
+                found |= BUILTIN_GROUPS.get(item, {item})
+    return found
+
+
+def _summary(provider: Provider) -> dict[str, Any]:
+    return {
+        "id": provider.id,
+        "name": provider.name,
+        "headquarters": provider.headquarters,
+        "deployments": [f"{provider.id}/{d.id}" for d in provider.deployments]
+        or [f"{provider.id}/default"],
+        "verified_at": provider.verified_at,
+    }
+
+
+@router.get("")
+async def list_providers(
+    state: StateDep, country: str | None = None, certification: str | None = None
+) -> dict[str, Any]:
+    """Providers, optionally only those that may process or store data in `country` or
+    that hold `certification`."""
+    catalog = _catalog(state)
+    chosen = []
+    for provider in sorted(catalog.providers.values(), key=lambda p: p.id):
+        if country and country.upper() not in _countries(provider):
+            continue
+        if certification and certification not in {c.id for c in provider.certifications or ()}:
+            continue
+        chosen.append(_summary(provider))
+    return {"catalog_revision": catalog.revision, "providers": chosen}
+
+
+@router.get("/{provider_id}")
+async def get_provider(provider_id: str, state: StateDep) -> dict[str, Any]:
+    catalog = _catalog(state)
+    provider = catalog.providers.get(provider_id)
+    if provider is None:
+        raise ProblemError(
+            404,
+            "CLR-A404",
+            "Not found",
+            f"no provider {provider_id!r}",
+            "list providers at /v1/providers",
+        )
+    return {"catalog_revision": catalog.revision, **provider.model_dump(mode="json")}

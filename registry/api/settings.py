@@ -1,0 +1,26 @@
+"""Service settings: explicit values, built by the CLI (or tests), never at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from registry.store.db import default_url
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    max_staleness: float = 300.0  # seconds a snapshot may go unconfirmed before 503
+    poll_interval: float = 0.5  # seconds between store generation checks
+    seed_catalog: Path | None = None  # imported when the store holds no catalog
+    seed_policies: Path | None = None  # imported (org `seed_org`) when the store holds none
+    seed_org: str = "example"
+    cache_control: str = "private, max-age=0, must-revalidate"
+
+    @classmethod
+    def from_env(cls, database: str | None = None, **overrides: object) -> Settings:
+        data_dir = Path(os.environ.get("CLEARANCE_DATA_DIR") or "data")
+        url = database or os.environ.get("DATABASE_URL") or default_url(data_dir)
+        return cls(database_url=url, **overrides)  # type: ignore[arg-type]
