@@ -20,7 +20,7 @@ from registry.api.routes import decisions, health, policies, providers
 from registry.api.settings import Settings
 from registry.api.snapshot import Poller, SnapshotHolder
 from registry.engine.engine import Engine
-from registry.errors import ClearanceError
+from registry.errors import ClearanceError, PreconditionFailedError
 from registry.policy.loader import load_policy
 from registry.store.repository import Store
 
@@ -38,8 +38,19 @@ def seed(store: Store, settings: Settings) -> None:
                 continue
             policy = load_policy(path)
             org = settings.seed_org
-            if policy.policy.org == org:
-                store.put_policy(org, policy.name, policy, path.read_text(), "application/yaml")
+            if policy.policy.org != org:
+                continue
+            try:  # create only: a replica that seeded first wins
+                store.put_policy(
+                    org,
+                    policy.name,
+                    policy,
+                    path.read_text(),
+                    "application/yaml",
+                    if_none_match="*",
+                )
+            except PreconditionFailedError:
+                continue
 
 
 async def _store_unavailable(request: object, exc: Exception) -> object:
@@ -67,8 +78,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        store.migrate()
-        seed(store, settings)
+        with store.exclusive():
+            store.migrate()
+            seed(store, settings)
         holder.refresh()
         poller.start()
         try:

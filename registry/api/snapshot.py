@@ -92,8 +92,9 @@ class SnapshotHolder:
             current = self.snapshot
             if current is None or current.generation != generation:
                 fresh = build_snapshot(self.store, current)
-                with self._lock:
-                    self.snapshot = fresh
+                with self._lock:  # the poller and a writer may race: never go backwards
+                    if self.snapshot is None or fresh.generation >= self.snapshot.generation:
+                        self.snapshot = fresh
         except Exception as err:  # the store is unreachable or broken: stop confirming
             self.last_error = f"{type(err).__name__}: {err}".splitlines()[0][:300]
             log.warning("store check failed: %s", self.last_error)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, func, text, update
 from sqlmodel import Session, col, select
 
 from registry.catalog.loader import Catalog, build_catalog, canonical_document, load_catalog
@@ -31,6 +31,8 @@ from registry.store.models import (
     utcnow,
 )
 from registry.yamlload import Document
+
+SETUP_LOCK = 7_104_222  # pg advisory lock: replicas starting together seed the store once
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,22 @@ class Store:
 
     def migrate(self) -> None:
         upgrade(self.engine)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One process at a time across replicas (PostgreSQL advisory lock; SQLite's
+        immediate write transactions already serialize writers)."""
+        if self.engine.dialect.name != "postgresql":
+            yield
+            return
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": SETUP_LOCK})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SETUP_LOCK})
+                conn.commit()
 
     def close(self) -> None:
         self.engine.dispose()

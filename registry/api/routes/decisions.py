@@ -1,8 +1,8 @@
 """Decisions on the hot path: `permitted` and `explain` from the in-memory snapshot.
 
 `permitted` answers from a per-snapshot cache of rendered bodies keyed by (policy revision,
-catalog revision, data class, model, date); the ETag is a hash of the body, so it changes iff
-the answer changes, and `If-None-Match` gets 304 without re-rendering anything.
+catalog revision, data class, model, date); the weak ETag is a hash of the decisions, so it
+changes iff the answer changes, and `If-None-Match` gets 304 without re-rendering anything.
 """
 
 from __future__ import annotations
@@ -49,6 +49,18 @@ def _entry(snapshot: Snapshot, org: str, name: str) -> tuple[PolicyEntry, Catalo
     return entry, snapshot.catalog
 
 
+def answer_etag(answer: dict[str, Any]) -> str:
+    """A weak ETag over the decisions only: equal iff the answer is equal, whatever revision
+    of the store, policy text or catalog produced it."""
+    decisions = {
+        k: v
+        for k, v in answer.items()
+        if k not in ("catalog_revision", "policy_revision", "store_revision")
+    }
+    digest = hashlib.sha256(json.dumps(decisions, sort_keys=True).encode()).hexdigest()
+    return f'W/"{digest[:32]}"'
+
+
 def _today() -> Any:
     return datetime.now(UTC).date()
 
@@ -75,11 +87,14 @@ def _render(
     cached: tuple[bytes, str] | None = snapshot.responses.get(key)
     if cached is None:
         result = state.engine.evaluate(entry.loaded, catalog, data_class, model, day)
-        doc = {**result.to_json(), "store_revision": snapshot.generation}
-        doc["policy_revision"] = entry.stored.content_hash
-        body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-        cached = snapshot.remember(key, (body, etag))
+        answer = result.to_json()
+        answer["policy_revision"] = entry.stored.content_hash
+        body = json.dumps(
+            {**answer, "store_revision": snapshot.generation},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+        cached = snapshot.remember(key, (body, answer_etag(answer)))
     return cached
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from registry.api.deps import StateDep
-from registry.api.problems import PROBLEM
+from registry.api.problems import problem
 from registry.api.snapshot import Stale
 
 router = APIRouter(tags=["health"])
@@ -27,16 +27,20 @@ async def readyz(state: StateDep) -> Any:
     try:
         snapshot = state.holder.current()
     except Stale as stale:
-        return JSONResponse(
-            {"status": "unavailable", "detail": stale.reason, "status_code": 503},
-            status_code=503,
-            media_type=PROBLEM,
+        return problem(
+            503,
+            "CLR-A503",
+            "Not ready",
+            stale.reason,
+            "retry shortly; check that the store is reachable",
         )
     if snapshot.catalog is None:
-        return JSONResponse(
-            {"status": "unavailable", "detail": "no catalog imported"},
-            status_code=503,
-            media_type=PROBLEM,
+        return problem(
+            503,
+            "CLR-A504",
+            "Not ready",
+            "the store holds no catalog",
+            "import one: clearance catalog import DIR --database URL",
         )
     return {
         "status": "ready",

@@ -1,0 +1,215 @@
+"""`clearance serve` as a real process on a free loopback port, for the end-to-end tests.
+
+    with ServeProcess(database_url, logs_dir) as server:
+        server.client.get("/readyz")
+
+The process runs the console script next to ``sys.executable`` with the repository root as
+working directory (so the shipped ``provider_catalog/`` and ``policies/`` seed an empty
+store). ``start()`` waits until ``GET /readyz`` answers 200 and fails with the process's
+output if it does not; ``stop()`` terminates it (then kills it) and is safe to call twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
+
+import httpx
+
+from tests.pgserver import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+CLEARANCE = Path(sys.executable).parent / "clearance"
+HOST = "127.0.0.1"
+READY_TIMEOUT = 20.0
+_START_ATTEMPTS = 3
+_PORT_CONFLICT = ("address already in use", "error while attempting to bind")
+
+
+def child_env() -> dict[str, str]:
+    """The caller's environment without settings that would redirect the service."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "CLEARANCE_DATA_DIR", "CLEARANCE_CATALOG")
+    }
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run `clearance ARGS` as a process from the repository root."""
+    return subprocess.run(
+        [str(CLEARANCE), *args],
+        cwd=ROOT,
+        env=child_env(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+class ServeProcess:
+    """One `clearance serve` process; see the module docstring."""
+
+    def __init__(
+        self,
+        database_url: str,
+        logs: Path,
+        *,
+        poll_interval: float = 0.2,
+        max_staleness: float = 300.0,
+        extra: tuple[str, ...] = (),
+        name: str = "serve",
+        wait_ready: bool = True,
+    ) -> None:
+        self.database_url = database_url
+        self.logs = logs
+        self.poll_interval = poll_interval
+        self.max_staleness = max_staleness
+        self.extra = extra
+        self.name = name
+        self.wait_ready = wait_ready
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        self._client: httpx.Client | None = None
+        self._out: IO[bytes] | None = None
+        self._err: IO[bytes] | None = None
+
+    # -- public API ----------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(base_url=self.base_url, timeout=10.0)
+        return self._client
+
+    @property
+    def stderr_path(self) -> Path:
+        return self.logs / f"{self.name}.stderr"
+
+    @property
+    def stdout_path(self) -> Path:
+        return self.logs / f"{self.name}.stdout"
+
+    def output(self) -> str:
+        """What the process wrote so far (stdout, then stderr)."""
+        parts = []
+        for path in (self.stdout_path, self.stderr_path):
+            with contextlib.suppress(OSError):
+                parts.append(f"--- {path.name} ---\n{path.read_text(errors='replace')}")
+        return "\n".join(parts)
+
+    def start(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        for attempt in range(_START_ATTEMPTS):
+            self._spawn()
+            if not self.wait_ready:
+                return
+            try:
+                self._wait_ready()
+                return
+            except RuntimeError:
+                conflict = any(m in self.output().lower() for m in _PORT_CONFLICT)
+                self.stop()
+                if not conflict or attempt == _START_ATTEMPTS - 1:
+                    raise
+
+    def stop(self) -> None:
+        """Terminate (then kill) the process and close the client; safe to call twice."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        for handle in (self._out, self._err):
+            if handle is not None:
+                handle.close()
+        self._out = self._err = None
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _spawn(self) -> None:
+        self.port = free_port()
+        argv = [
+            str(CLEARANCE),
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--database",
+            self.database_url,
+            "--poll-interval",
+            str(self.poll_interval),
+            "--max-staleness",
+            str(self.max_staleness),
+            *self.extra,
+        ]
+        self._out = self.stdout_path.open("wb")
+        self._err = self.stderr_path.open("wb")
+        self.process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=child_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=self._err,
+        )
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        last = "no answer yet"
+        while time.monotonic() < deadline:
+            process = self.process
+            if process is None or process.poll() is not None:
+                code = None if process is None else process.returncode
+                raise RuntimeError(
+                    f"clearance serve exited ({code}) before it was ready\n{self.output()}"
+                )
+            try:
+                response = httpx.get(f"{self.base_url}/readyz", timeout=2.0)
+            except httpx.TransportError as err:
+                last = f"{type(err).__name__}: {err}"
+            else:
+                if response.status_code == 200:
+                    return
+                last = f"{response.status_code} {response.text[:300]}"
+            time.sleep(0.05)
+        raise RuntimeError(
+            f"clearance serve not ready after {READY_TIMEOUT:g} s (last: {last})\n{self.output()}"
+        )
