@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[bench]" \
 		|| echo "cedarpy did not install: the cedar column will be skipped" >&2
 	$(BIN)/python -m bench.engine
+	$(BIN)/python -m bench.api
 
 # Rewrite policies/expected/*.json and the README example from the current catalog;
 # review the diff: it shows exactly which permissions a change moves.

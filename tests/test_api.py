@@ -160,6 +160,8 @@ def test_permitted_errors_are_problems(client: TestClient) -> None:
     problem(client.get(f"{POLICY_URL}/permitted", params={"format": "xml"}), 422)
     body = problem(client.get(f"{POLICY_URL}/permitted", params={"min_revision": 10**6}), 503)
     assert "behind" in body["detail"]
+    assert body["reason"] == "stale"
+    problem(client.get(f"{POLICY_URL}/permitted", params={"min_revision": "x"}), 422)
 
 
 def test_explain_deployment_and_provider(client: TestClient) -> None:

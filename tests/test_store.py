@@ -42,7 +42,7 @@ def test_migrations_create_the_schema_and_are_idempotent(store: Store) -> None:
         "alembic_version",
     } <= tables
     with store.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0002"
     assert store.generation() == 0
 
 
@@ -66,6 +66,23 @@ def test_catalog_import_round_trips_and_is_idempotent(store: Store, tmp_path: Pa
     assert store.export_catalog(tmp_path / "out") == first.providers
     assert load_catalog(tmp_path / "out").revision == first.revision
     assert store.generation() == 1
+
+
+def test_deployments_and_offerings_are_rows(store: Store) -> None:
+    from registry.catalog.facts import targets
+
+    store.import_catalog(CATALOG)
+    catalog = load_catalog(CATALOG)
+    with store.engine.connect() as conn:
+        rows = conn.execute(text("select target_id from catalog_deployment")).scalars().all()
+        assert sorted(rows) == sorted(t.id for t in targets(catalog))
+        assert "openai/eu" in rows
+        offerings = conn.execute(text("select count(*) from catalog_offering")).scalar()
+    expected = sum(
+        len(targets(catalog, m.id.lower()))
+        for m in {m.id: m for p in catalog.providers.values() for m in p.models}.values()
+    )
+    assert offerings == expected
 
 
 def test_an_invalid_import_changes_nothing(store: Store, tmp_path: Path) -> None:

@@ -24,7 +24,8 @@ class AppState:
     metrics: Metrics
 
 
-def app_state(request: Request) -> AppState:
+async def app_state(request: Request) -> AppState:
+    """Async on purpose: a sync dependency would hop to the thread pool on every request."""
     state: AppState = request.app.state.clearance
     return state
 
@@ -43,4 +44,5 @@ def fresh_snapshot(state: AppState, min_revision: int | None = None) -> Snapshot
             "Stale or unavailable",
             stale.reason,
             "retry shortly; if it persists, check the store and /readyz",
+            reason="stale",
         ) from None

@@ -23,6 +23,10 @@ class Metrics:
             registry=self.registry,
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0),
         )
+        # children bound once: `.labels()` is a dict lookup under a lock per call
+        self.permitted_ok = self.decisions.labels("permitted", "ok")
+        self.permitted_not_modified = self.decisions.labels("permitted", "not-modified")
+        self.permitted_latency = self.latency.labels("permitted")
         staleness = Gauge(
             "clearance_snapshot_age_seconds",
             "seconds since the snapshot was last confirmed (-1: never)",

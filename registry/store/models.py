@@ -41,6 +41,31 @@ class CatalogProvider(SQLModel, table=True):
     document: str = Field(sa_column=Column(Text, nullable=False))
 
 
+class CatalogDeployment(SQLModel, table=True):
+    """One row per deployment of a catalog revision (the implicit `default` included)."""
+
+    __tablename__ = "catalog_deployment"
+    __table_args__ = (UniqueConstraint("catalog_revision_id", "target_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    catalog_revision_id: int = Field(foreign_key="catalog_revision.id", index=True)
+    provider_id: str = Field(max_length=64)
+    deployment_id: str = Field(max_length=64)
+    target_id: str = Field(max_length=130)
+
+
+class CatalogOffering(SQLModel, table=True):
+    """One row per model offering on a deployment of a catalog revision."""
+
+    __tablename__ = "catalog_offering"
+    __table_args__ = (UniqueConstraint("catalog_revision_id", "target_id", "model_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    catalog_revision_id: int = Field(foreign_key="catalog_revision.id", index=True)
+    target_id: str = Field(max_length=130)
+    model_id: str = Field(max_length=200)
+
+
 class PolicyRecord(SQLModel, table=True):
     __tablename__ = "policy"
     __table_args__ = (UniqueConstraint("org", "name"),)

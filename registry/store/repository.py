@@ -14,8 +14,9 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import Engine, func, text, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
+from registry.catalog.facts import targets
 from registry.catalog.loader import Catalog, build_catalog, canonical_document, load_catalog
 from registry.catalog.models import Provider
 from registry.errors import PreconditionFailedError, PreconditionRequiredError, StoreError
@@ -23,6 +24,8 @@ from registry.policy.loader import LoadedPolicy
 from registry.store.db import make_engine, writer
 from registry.store.migrate import upgrade
 from registry.store.models import (
+    CatalogDeployment,
+    CatalogOffering,
     CatalogProvider,
     CatalogRevision,
     PolicyRecord,
@@ -123,6 +126,8 @@ class Store:
             )
             session.add(row)
             session.flush()
+            revision_id = _id(row.id)
+            session.add_all(_target_rows(catalog, revision_id))
             for pid, provider in sorted(catalog.providers.items()):
                 document = json.dumps(canonical_document(provider), sort_keys=True)
                 session.add(
@@ -299,6 +304,25 @@ def _check_preconditions(
             f"If-Match {if_match} is not the current ETag {current}",
             "GET the policy again and merge your change",
         )
+
+
+def _target_rows(catalog: Catalog, revision_id: int) -> list[SQLModel]:
+    rows: list[SQLModel] = [
+        CatalogDeployment(
+            catalog_revision_id=revision_id,
+            provider_id=t.provider,
+            deployment_id=t.deployment,
+            target_id=t.id,
+        )
+        for t in targets(catalog)
+    ]
+    models = {m.id for p in catalog.providers.values() for m in p.models}
+    for model in sorted(models):
+        rows.extend(
+            CatalogOffering(catalog_revision_id=revision_id, target_id=t.id, model_id=model)
+            for t in targets(catalog, model.lower())
+        )
+    return rows
 
 
 def _active_catalog(session: Session) -> Catalog | None:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import time
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -98,20 +98,103 @@ def _render(
     return cached
 
 
-@router.get(POLICY + "/permitted", responses={304: {}, 503: {}})
-async def permitted(
-    org: str,
-    name: str,
-    state: StateDep,
-    request: Request,
-    data_class: str | None = None,
-    model: str | None = None,
-    format: Literal["json"] = "json",
-    min_revision: int | None = None,
-) -> Response:
-    """The permitted set, exactly as `clearance allowed --format json` prints it."""
+PERMITTED_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "org", "in": "path", "required": True, "schema": {"type": "string"}},
+    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+    {
+        "name": "data_class",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "data class (default: the policy's default_data_class)",
+    },
+    {
+        "name": "model",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "model id (author/slug): evaluate its offerings",
+    },
+    {
+        "name": "format",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": ["json"], "default": "json"},
+    },
+    {
+        "name": "min_revision",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 0},
+        "description": "answer 503 instead of an answer older than this store revision",
+    },
+]
+
+
+def _query(request: Request) -> tuple[str | None, str | None, int | None]:
+    """The hot path reads its query by hand: FastAPI's per-parameter validation costs more
+    than the rest of the handler (measured with bench/api.py)."""
+    query = request.query_params
+    if query.get("format", "json") != "json":
+        raise ProblemError(
+            422,
+            "CLR-R422",
+            "Invalid request",
+            f"format {query.get('format')!r} is not supported",
+            "use format=json (router formats arrive with the router issue)",
+        )
+    raw = query.get("min_revision")
+    min_revision = None
+    if raw is not None:
+        if not raw.isdigit():
+            raise ProblemError(
+                422,
+                "CLR-R422",
+                "Invalid request",
+                f"min_revision {raw!r} is not a whole number",
+                "send the X-Clearance-Revision value of a previous answer",
+            )
+        min_revision = int(raw)
+    return query.get("data_class"), query.get("model"), min_revision
+
+
+@router.get(
+    POLICY + "/permitted",
+    responses={304: {}, 503: {}},
+    openapi_extra={"parameters": PERMITTED_PARAMETERS},
+)
+async def permitted(request: Request) -> Response:
+    """The permitted set, exactly as `clearance allowed --format json` prints it.
+
+    Only `Request` in the signature: FastAPI then validates nothing per request (org and
+    name come from the router's match, the query is parsed once per snapshot and query).
+    """
     started = time.perf_counter()
-    snapshot = fresh_snapshot(state, min_revision)
+    org, name = request.path_params["org"], request.path_params["name"]
+    state: AppState = request.app.state.clearance  # no dependency resolution on the hot path
+    snapshot = fresh_snapshot(state)
+    key = ("response", org, name, request.scope.get("query_string", b""), _today())
+    hit: tuple[int | None, str, Response, Response] | None = snapshot.responses.get(key)
+    if hit is None:
+        hit = snapshot.remember(key, _responses(state, snapshot, org, name, request))
+    min_revision, etag, answer, not_modified = hit
+    if min_revision is not None and snapshot.generation < min_revision:
+        fresh_snapshot(state, min_revision)  # raises the 503 that says how far behind we are
+    metrics = state.metrics
+    metrics.permitted_latency.observe(time.perf_counter() - started)
+    if etag_matches(request.headers.get("if-none-match", ""), etag):
+        metrics.permitted_not_modified.inc()
+        return not_modified
+    metrics.permitted_ok.inc()
+    return answer
+
+
+def _responses(
+    state: AppState, snapshot: Snapshot, org: str, name: str, request: Request
+) -> tuple[int | None, str, Response, Response]:
+    """Both possible responses for one query on one snapshot, built once and then reused
+    as they are (a Response is a reusable ASGI app): the hot path only picks one."""
+    data_class, model, min_revision = _query(request)
     entry, catalog = _entry(snapshot, org, name)
     body, etag = _render(state, snapshot, entry, catalog, data_class, model)
     headers = {
@@ -119,12 +202,8 @@ async def permitted(
         "Cache-Control": state.settings.cache_control,
         "X-Clearance-Revision": str(snapshot.generation),
     }
-    state.metrics.latency.labels("permitted").observe(time.perf_counter() - started)
-    if etag_matches(request.headers.get("if-none-match", ""), etag):
-        state.metrics.decisions.labels("permitted", "not-modified").inc()
-        return Response(status_code=304, headers=headers)
-    state.metrics.decisions.labels("permitted", "ok").inc()
-    return Response(body, media_type="application/json", headers=headers)
+    answer = Response(body, media_type="application/json", headers=headers)
+    return min_revision, etag, answer, Response(status_code=304, headers=headers)
 
 
 async def _explain(
