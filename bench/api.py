@@ -33,6 +33,7 @@ from bench.api_server import CONSTANT, PERMITTED
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 CONNECTIONS = 32
+SERVER_CPU, CLIENT_CPU = 0, 1
 MIN_RATIO = 0.7
 MAX_P99_MS = 10.0
 STARTUP_TIMEOUT = 60.0
@@ -108,7 +109,22 @@ def start_server(port: int, database_url: str) -> subprocess.Popen[bytes]:
         str(os.getpid()),
     ]
     # its own session: Ctrl-C reaches only us, and we stop the server ourselves
-    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [*pinned(SERVER_CPU), *command],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def pinned(cpu: int) -> list[str]:
+    """`taskset -c CPU` when there are two cores or more: server and load generator then
+    stop competing for one core, and the tail latency measures the server, not the
+    scheduler."""
+    taskset = shutil.which("taskset")
+    if taskset is None or (os.cpu_count() or 1) < 2:
+        return []
+    return [taskset, "-c", str(cpu)]
 
 
 def wait_ready(server: subprocess.Popen[bytes], base: str) -> None:
@@ -199,6 +215,7 @@ def ensure_wrk(install: bool) -> tuple[str | None, str]:
 def wrk_measure(wrk: str, script: Path, threads: int) -> Measure:
     def measure(url: str, seconds: float) -> Run:
         command = [
+            *pinned(CLIENT_CPU),
             wrk,
             f"-t{threads}",
             f"-c{CONNECTIONS}",
