@@ -297,3 +297,12 @@ def test_snapshot_staleness_and_min_revision(tmp_path: Path) -> None:
     with pytest.raises(Stale):
         broken.current()
     assert broken.last_error
+
+
+def test_without_a_catalog_nothing_is_decided(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}", poll_interval=0.2)
+    with TestClient(create_app(settings)) as empty:
+        assert problem(empty.get("/readyz"), 503)["code"] == "CLR-A504"
+        assert problem(empty.get("/v1/providers"), 503)["code"] == "CLR-A504"
+        body = problem(empty.post("/v1/evaluate", json={"policy": NEW_POLICY}), 503)
+        assert body["code"] == "CLR-A504"

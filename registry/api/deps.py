@@ -11,6 +11,7 @@ from registry.api.metrics import Metrics
 from registry.api.problems import ProblemError
 from registry.api.settings import Settings
 from registry.api.snapshot import Snapshot, SnapshotHolder, Stale
+from registry.catalog.loader import Catalog
 from registry.engine.engine import Engine
 from registry.store.repository import Store
 
@@ -46,3 +47,16 @@ def fresh_snapshot(state: AppState, min_revision: int | None = None) -> Snapshot
             "retry shortly; if it persists, check the store and /readyz",
             reason="stale",
         ) from None
+
+
+def catalog_of(snapshot: Snapshot) -> Catalog:
+    """The snapshot's catalog, or a 503 problem: no decision without a catalog."""
+    if snapshot.catalog is None:
+        raise ProblemError(
+            503,
+            "CLR-A504",
+            "No catalog",
+            "the store holds no catalog",
+            "import one: clearance catalog import DIR --database URL",
+        )
+    return snapshot.catalog

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from registry.api.deps import AppState, StateDep, fresh_snapshot
+from registry.api.deps import AppState, StateDep, catalog_of, fresh_snapshot
 from registry.api.problems import ProblemError
 from registry.api.snapshot import PolicyEntry, Snapshot
 from registry.catalog.loader import Catalog
@@ -38,15 +38,7 @@ def _entry(snapshot: Snapshot, org: str, name: str) -> tuple[PolicyEntry, Catalo
             f"no policy {name!r} in org {org!r}",
             f"list policies at /v1/orgs/{org}/policies",
         )
-    if snapshot.catalog is None:
-        raise ProblemError(
-            503,
-            "CLR-A504",
-            "No catalog",
-            "the store holds no catalog",
-            "import one: clearance catalog import DIR --database URL",
-        )
-    return entry, snapshot.catalog
+    return entry, catalog_of(snapshot)
 
 
 def answer_etag(answer: dict[str, Any]) -> str:
@@ -276,18 +268,9 @@ class EvaluateRequest(BaseModel):
 async def evaluate(request: EvaluateRequest, state: StateDep) -> dict[str, Any]:
     """Evaluate an inline policy against the current catalog (nothing is stored)."""
     snapshot = fresh_snapshot(state)
-    if snapshot.catalog is None:
-        raise ProblemError(
-            503,
-            "CLR-A504",
-            "No catalog",
-            "the store holds no catalog",
-            "import one: clearance catalog import DIR --database URL",
-        )
+    catalog = catalog_of(snapshot)
     policy = load_policy_text(request.policy, "<request>")
-    result = state.engine.evaluate(
-        policy, snapshot.catalog, request.data_class, request.model, _today()
-    )
+    result = state.engine.evaluate(policy, catalog, request.data_class, request.model, _today())
     return {**result.to_json(), "store_revision": snapshot.generation}
 
 

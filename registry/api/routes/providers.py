@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from registry.api.deps import StateDep, fresh_snapshot
+from registry.api.deps import StateDep, catalog_of, fresh_snapshot
 from registry.api.problems import ProblemError
 from registry.catalog.loader import Catalog
 from registry.catalog.models import Provider
@@ -16,16 +16,7 @@ router = APIRouter(prefix="/v1/providers", tags=["catalog"])
 
 
 def _catalog(state: StateDep) -> Catalog:
-    catalog = fresh_snapshot(state).catalog
-    if catalog is None:
-        raise ProblemError(
-            503,
-            "CLR-A504",
-            "No catalog",
-            "the store holds no catalog",
-            "import one: clearance catalog import DIR --database URL",
-        )
-    return catalog
+    return catalog_of(fresh_snapshot(state))
 
 
 def _countries(provider: Provider) -> set[str]:
