@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -73,7 +72,3 @@ def parse_as_of(value: str | None) -> date:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"--as-of {value!r} is not a date; write YYYY-MM-DD")
-
-
-def stdout_is_tty() -> bool:
-    return sys.stdout.isatty()

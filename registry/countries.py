@@ -302,10 +302,6 @@ BUILTIN_GROUPS: Mapping[str, frozenset[str]] = {"EU": EU, "EEA": EEA}
 GROUP_NAME_PATTERN = r"^[A-Z][A-Z0-9_]{2,31}$"
 
 
-def is_country(code: str) -> bool:
-    return code in ISO_3166_1_ALPHA2
-
-
 def expand(items: Iterable[str], groups: Mapping[str, frozenset[str]]) -> frozenset[str]:
     """Expand group names into their countries; raise KeyError on an unknown name."""
     out: set[str] = set()

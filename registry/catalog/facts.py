@@ -176,11 +176,3 @@ def targets(catalog: Catalog, model: str | None = None) -> tuple[Target, ...]:
         catalog.memo[key] = cached
     result: tuple[Target, ...] = cached
     return result
-
-
-def catalog_targets_by_provider(catalog: Catalog) -> Mapping[str, tuple[str, ...]]:
-    """Deployment ids per provider id (no model filter)."""
-    out: dict[str, list[str]] = {}
-    for target in targets(catalog):
-        out.setdefault(target.provider, []).append(target.id)
-    return {k: tuple(v) for k, v in out.items()}
