@@ -1,0 +1,150 @@
+"""`clearance gate`: manifests read by content, line-accurate violations, SPEC exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from cli.exitcodes import ExitCode
+from tests.conftest import ROOT
+
+MANIFESTS = ROOT / "tests" / "manifests"
+POLICY = ["--policy", "policies/eu-confidential.yaml", "--as-of", "2026-11-26"]
+
+
+def gate(app: typer.Typer, runner: CliRunner, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["gate", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def report(app: typer.Typer, runner: CliRunner, *args: str) -> tuple[int, dict[str, Any]]:
+    code, out, err = gate(app, runner, *args, "--format", "json")
+    assert code in (ExitCode.OK, ExitCode.FAILED), err
+    return code, json.loads(out)
+
+
+def by_line(doc: dict[str, Any]) -> dict[int, dict[str, Any]]:
+    return {r["line"]: r for r in doc["results"]}
+
+
+def test_litellm_config_across_clouds_and_regions(
+    app: typer.Typer, runner: CliRunner, in_repo: Path
+) -> None:
+    code, doc = report(
+        app,
+        runner,
+        str(MANIFESTS / "litellm_multi_cloud.yaml"),
+        *POLICY,
+        "--data-class",
+        "confidential",
+    )
+    assert code == ExitCode.FAILED
+    results = by_line(doc)
+    assert sorted(results) == [5, 9, 13, 17, 22, 26]  # the line of each litellm_params.model
+    assert results[5]["targets"] == ["amazon-bedrock/eu-central-1"]
+    assert results[9]["targets"] == ["amazon-bedrock/us-east-1"]
+    assert "confidential.inference_within" in results[9]["rules"]
+    assert results[13]["provider"] == "google-vertex"
+    assert "no deployment in region 'europe-west4'" in results[13]["message"]
+    assert results[13]["rules"] == ["gate.unresolved"]
+    azure = results[17]
+    assert azure["provider"] == "azure-openai"
+    assert len(azure["targets"]) > 1  # no region: every deployment it may use must pass
+    assert results[22]["targets"] == ["openai/eu"]
+    assert results[22]["compliant"] is True
+    assert results[26]["provider"] == "openai"  # no prefix: matched by the api_base host
+    assert results[26]["targets"] == ["openai/us"]
+    assert results[26]["compliant"] is False
+    assert doc["summary"] == {"entries": 6, "violations": 5}
+
+
+def test_clearance_manifest_uses_its_own_data_class_first(
+    app: typer.Typer, runner: CliRunner, in_repo: Path
+) -> None:
+    code, doc = report(
+        app,
+        runner,
+        str(MANIFESTS / "clearance_eu_only.yaml"),
+        *POLICY,
+        "--data-class",
+        "restricted",
+    )
+    results = by_line(doc)
+    assert results[4]["data_class"] == "confidential"
+    assert results[4]["compliant"] is True
+    assert results[6]["data_class"] == "internal"
+    assert results[6]["compliant"] is False  # mistral trains unless opted out
+    assert results[8]["data_class"] == "restricted"  # --data-class where the entry names none
+    assert code == ExitCode.FAILED
+
+
+def test_only_compliant_entries_exit_zero(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path, in_repo: Path
+) -> None:
+    manifest = tmp_path / "ok.yaml"
+    manifest.write_text("kind: clearance/deployment\nuses:\n  - provider: openai/eu\n")
+    code, out, _ = gate(app, runner, str(manifest), *POLICY, "--data-class", "confidential")
+    assert code == ExitCode.OK
+    assert "1 entries checked, 0 violation(s)" in out
+
+
+def test_unknown_providers_and_deployments_are_violations_not_passes(
+    app: typer.Typer, runner: CliRunner, in_repo: Path
+) -> None:
+    code, out, _ = gate(
+        app,
+        runner,
+        str(MANIFESTS / "clearance_unknown_provider.yaml"),
+        *POLICY,
+        "--data-class",
+        "confidential",
+    )
+    assert code == ExitCode.FAILED
+    manifest = "tests/manifests/clearance_unknown_provider.yaml"
+    assert f"{manifest}:4: VIOLATION not-a-provider" in out.replace(str(ROOT) + "/", "")
+    assert "unknown provider 'not-a-provider'" in out
+    assert "unknown deployment 'openai/mars'" in out
+    code, doc = report(app, runner, str(MANIFESTS / "litellm_multi_cloud.yaml"), *POLICY)
+    assert all(r["rules"] for r in doc["results"] if not r["compliant"])
+
+
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("malformed_types.yaml", 4),
+        ("malformed_yaml.yaml", 4),
+        ("malformed_litellm_entry.yaml", 5),
+        ("not_a_manifest.yaml", 1),
+    ],
+)
+def test_malformed_manifests_exit_two_with_file_and_line(
+    name: str, line: int, app: typer.Typer, runner: CliRunner, in_repo: Path
+) -> None:
+    code, out, err = gate(app, runner, str(MANIFESTS / name), *POLICY)
+    assert code == ExitCode.INVALID
+    assert f"{name}:{line}:" in err
+    assert out == ""
+
+
+def test_report_written_to_a_file(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path, in_repo: Path
+) -> None:
+    target = tmp_path / "report.json"
+    code, out, _ = gate(
+        app,
+        runner,
+        str(MANIFESTS / "clearance_eu_only.yaml"),
+        *POLICY,
+        "--format",
+        "json",
+        "--output",
+        str(target),
+    )
+    assert code == ExitCode.FAILED
+    assert out == ""
+    assert json.loads(target.read_text())["summary"]["entries"] == 3
