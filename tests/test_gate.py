@@ -148,3 +148,103 @@ def test_report_written_to_a_file(
     assert code == ExitCode.FAILED
     assert out == ""
     assert json.loads(target.read_text())["summary"]["entries"] == 3
+
+
+FORMATS = ["text", "json", "sarif", "junit", "github"]
+GOLDEN = ROOT / "tests" / "golden"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_matches_its_golden_file(
+    fmt: str, app: typer.Typer, runner: CliRunner, in_repo: Path
+) -> None:
+    import os
+
+    code, out, _ = gate(
+        app,
+        runner,
+        "tests/manifests/clearance_unknown_provider.yaml",
+        "tests/manifests/clearance_eu_only.yaml",
+        *POLICY,
+        "--format",
+        fmt,
+    )
+    assert code == ExitCode.FAILED
+    golden = GOLDEN / f"gate.{fmt}"
+    if os.environ.get("CLEARANCE_UPDATE_EXPECTED") == "1":
+        golden.write_text(out)
+    assert out == golden.read_text()
+
+
+def test_sarif_is_valid_against_the_official_schema(
+    app: typer.Typer, runner: CliRunner, in_repo: Path
+) -> None:
+    import jsonschema
+
+    from tests.conftest import SHARED
+
+    _, out, _ = gate(
+        app,
+        runner,
+        str(MANIFESTS / "litellm_multi_cloud.yaml"),
+        *POLICY,
+        "--data-class",
+        "confidential",
+        "--format",
+        "sarif",
+    )
+    sarif = json.loads(out)
+    schema = json.loads((SHARED / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(sarif, schema)
+    run = sarif["runs"][0]
+    rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert len(rule_ids) == len(set(rule_ids))
+    assert all(rule["help"]["text"] for rule in run["tool"]["driver"]["rules"])
+    assert {r["ruleId"] for r in run["results"]} == set(rule_ids)
+    lines = {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in run["results"]}
+    assert lines == {9, 13, 17, 26, 5}
+
+
+def test_junit_parses_with_one_testcase_per_entry(
+    app: typer.Typer, runner: CliRunner, in_repo: Path
+) -> None:
+    from xml.etree import ElementTree
+
+    _, out, _ = gate(
+        app,
+        runner,
+        str(MANIFESTS / "litellm_multi_cloud.yaml"),
+        *POLICY,
+        "--data-class",
+        "confidential",
+        "--format",
+        "junit",
+    )
+    suite = ElementTree.fromstring(out).find("testsuite")
+    assert suite is not None
+    cases = suite.findall("testcase")
+    assert len(cases) == 6
+    assert suite.get("failures") == "5"
+    assert sum(case.find("failure") is not None for case in cases) == 5
+
+
+def test_github_annotations_point_at_file_and_line(
+    app: typer.Typer, runner: CliRunner, in_repo: Path
+) -> None:
+    _, out, _ = gate(
+        app,
+        runner,
+        "tests/manifests/litellm_multi_cloud.yaml",
+        *POLICY,
+        "--data-class",
+        "confidential",
+        "--format",
+        "github",
+    )
+    lines = out.splitlines()
+    assert len(lines) == 5
+    assert all(
+        line.startswith("::error file=tests/manifests/litellm_multi_cloud.yaml,line=")
+        for line in lines
+    )
+    assert all("\n" not in line for line in lines)

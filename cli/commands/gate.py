@@ -20,15 +20,25 @@ from cli.common import (
     read_policy,
 )
 from cli.outputs.gate import to_json, to_text
+from cli.outputs.gate_ci import to_github, to_junit, to_sarif
 from registry.gate.check import run_gate
 
 
 class GateFormat(StrEnum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    github = "github"
 
 
-RENDER = {GateFormat.text: to_text, GateFormat.json: to_json}
+RENDER = {
+    GateFormat.text: to_text,
+    GateFormat.json: to_json,
+    GateFormat.sarif: to_sarif,
+    GateFormat.junit: to_junit,
+    GateFormat.github: to_github,
+}
 
 
 def gate(
