@@ -248,3 +248,79 @@ def test_github_annotations_point_at_file_and_line(
         for line in lines
     )
     assert all("\n" not in line for line in lines)
+
+
+FAILOVER_POLICY = """policy: failover
+org: t
+default_data_class: tools
+data_classes:
+  tools: {training: forbidden}
+routing:
+  min_deployments_per_model: 2
+  distinct_operators: true
+"""
+
+
+def _failover_catalog(root: Path, second_operator: str) -> Path:
+    providers = root / "catalog" / "providers"
+    providers.mkdir(parents=True)
+    for pid, operator, prefix in (("alpha", "cloud-a", "alpha"), ("beta", second_operator, "beta")):
+        (providers / f"{pid}.yaml").write_text(
+            f"id: {pid}\nname: {pid}\ntraining_on_customer_data: never\n"
+            f"aliases: {{litellm: [{prefix}]}}\ngpu: {{operators: [{operator}]}}\n"
+        )
+    return providers.parent
+
+
+def _failover_manifest(root: Path, providers: list[str]) -> Path:
+    lines = ["model_list:"]
+    for pid in providers:
+        lines += ["  - model_name: agent", "    litellm_params:", f"      model: {pid}/m"]
+    path = root / "litellm.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("providers", "second_operator", "expected_rule"),
+    [
+        (["alpha", "beta"], "cloud-b", None),
+        (["alpha"], "cloud-b", "routing.min_deployments_per_model"),
+        (["alpha", "beta"], "cloud-a", "routing.distinct_operators"),
+    ],
+)
+def test_failover_needs_enough_deployments_and_distinct_operators(
+    providers: list[str],
+    second_operator: str,
+    expected_rule: str | None,
+    app: typer.Typer,
+    runner: CliRunner,
+    tmp_path: Path,
+) -> None:
+    policy = tmp_path / "failover.yaml"
+    policy.write_text(FAILOVER_POLICY)
+    catalog = _failover_catalog(tmp_path, second_operator)
+    manifest = _failover_manifest(tmp_path, providers)
+    code, out, err = gate(
+        app,
+        runner,
+        str(manifest),
+        "--policy",
+        str(policy),
+        "--catalog",
+        str(catalog),
+        "--format",
+        "json",
+    )
+    assert code in (ExitCode.OK, ExitCode.FAILED), err
+    doc = json.loads(out)
+    rules = [rule for r in doc["results"] for rule in r["rules"]]
+    if expected_rule is None:
+        assert code == ExitCode.OK
+        assert rules == []
+    else:
+        assert code == ExitCode.FAILED
+        assert rules == [expected_rule]
+        failover = [r for r in doc["results"] if r["kind"] == "failover"]
+        assert failover[0]["line"] == 4
+        assert "cannot fail over" in failover[0]["message"]

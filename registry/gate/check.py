@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from registry.catalog.facts import targets
 from registry.catalog.loader import Catalog
 from registry.engine.decisions import Reason, Source
 from registry.engine.engine import Engine
@@ -59,13 +60,90 @@ def run_gate(
     as_of: date,
     engine: Engine | None = None,
 ) -> GateReport:
-    """Read every manifest (InputError on a bad one), check every entry."""
+    """Read every manifest (InputError on a bad one), check every entry, then check that
+    each model can fail over as the policy's `routing` asks."""
     engine = engine or Engine()
     entries = [e for path in manifests for e in read_manifest(path, catalog)]
     results = []
     for entry in entries:
         cls = policy.data_class(entry.data_class or data_class).name
         results.append(_check(entry, policy, catalog, engine, cls, as_of))
+    results.extend(failover_results(policy, catalog, results))
     return GateReport(
         policy.name, policy.policy.org, as_of.isoformat(), catalog.revision, tuple(results)
     )
+
+
+def operators_of(catalog: Catalog, target: str) -> frozenset[str] | None:
+    """Who runs a deployment's hardware (gpu.operators), None when unknown."""
+    found = next((t for t in targets(catalog) if t.id == target), None)
+    value = None if found is None else found.facts.get("gpu.operators")
+    return None if not value else frozenset(str(v).lower() for v in value)
+
+
+def failover_results(policy: LoadedPolicy, catalog: Catalog, results: list[Result]) -> list[Result]:
+    """`routing.min_deployments_per_model` and `distinct_operators` per model group: the
+    permitted deployments a router may fail over to, across every entry of that model."""
+    routing = policy.policy.routing
+    if routing.min_deployments_per_model is None and not routing.distinct_operators:
+        return []
+    groups: dict[str, list[Result]] = {}
+    for result in results:
+        if result.entry.group is not None:
+            groups.setdefault(result.entry.group, []).append(result)
+    out = []
+    for group, members in groups.items():
+        usable = sorted(
+            {
+                t
+                for r in members
+                for t in r.entry.targets
+                if t not in r.denied and r.entry.problem is None
+            }
+        )
+        problem, rule = _failover_problem(
+            routing.min_deployments_per_model, routing.distinct_operators, usable, catalog
+        )
+        if problem is None:
+            continue
+        first = members[0].entry
+        entry = Entry(
+            first.file,
+            first.line,
+            "failover",
+            f"model {group}",
+            None,
+            tuple(usable),
+            first.data_class,
+            first.model,
+            f"cannot fail over: {problem}",
+            group,
+            rule,
+        )
+        out.append(Result(entry, members[0].data_class, {}, entry.problem or ""))
+    return out
+
+
+def _failover_problem(
+    minimum: int | None, distinct: bool, usable: list[str], catalog: Catalog
+) -> tuple[str | None, str]:
+    if minimum is not None and len(usable) < minimum:
+        return (
+            f"{len(usable)} permitted deployment(s), the policy needs {minimum}",
+            "routing.min_deployments_per_model",
+        )
+    if not distinct or not usable:
+        return None, ""
+    known = [operators_of(catalog, t) for t in usable]
+    sets = [o for o in known if o is not None]
+    if len(sets) < len(known):
+        return (
+            "the operator of a permitted deployment is unknown, so distinct operators "
+            "cannot be shown",
+            "routing.distinct_operators",
+        )
+    if not any(a.isdisjoint(b) for i, a in enumerate(sets) for b in sets[i + 1 :]):
+        return "no two permitted deployments are run by different operators", (
+            "routing.distinct_operators"
+        )
+    return None, ""

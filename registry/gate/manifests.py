@@ -99,6 +99,7 @@ def _clearance(doc: Document, catalog: Catalog) -> list[Entry]:
                 use.data_class,
                 use.model,
                 problem,
+                group=use.model,
             )
         )
     return entries
@@ -144,6 +145,7 @@ def _litellm_entry(
     region = next((str(params[k]) for k in REGION_KEYS if params.get(k)), None)
     label = model + (f" ({region})" if region else "") + (f" @ {host}" if host else "")
     line = doc.line_of((*where, "litellm_params", "model"))
+    group = str(item.get("model_name") or model)
     if provider is None:
         return Entry(
             doc.file,
@@ -155,6 +157,7 @@ def _litellm_entry(
             None,
             None,
             f"unknown provider for {model!r}: no catalog alias matches its prefix or api_base host",
+            group,
         )
     found = _provider_targets(catalog, provider, None)
     problem = None
@@ -165,7 +168,7 @@ def _litellm_entry(
         if not matching:
             problem = f"{provider} has no deployment in region {region!r} in the catalog"
         found = matching
-    return Entry(doc.file, line, "litellm", label, provider, found, None, None, problem)
+    return Entry(doc.file, line, "litellm", label, provider, found, None, None, problem, group)
 
 
 def _deployments_in_region(catalog: Catalog, provider: str, region: str) -> list[str]:

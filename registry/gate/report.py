@@ -21,6 +21,8 @@ class Entry:
     data_class: str | None
     model: str | None = None
     problem: str | None = None  # why it could not be resolved (unknown provider, region, …)
+    group: str | None = None  # the model name routers fail over within (LiteLLM model_name)
+    problem_rule: str = "gate.unresolved"
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class Result:
     def rules(self) -> list[str]:
         found = {r.rule for reasons in self.denied.values() for r in reasons}
         if self.entry.problem is not None or not self.entry.targets:
-            found.add("gate.unresolved")
+            found.add(self.entry.problem_rule)
         return sorted(found)
 
     def to_json(self) -> dict[str, Any]:
