@@ -67,8 +67,33 @@ def export_catalog(
     raise typer.Exit(int(ExitCode.OK))
 
 
+def schema(
+    directory: Annotated[Path, typer.Argument(help="Where to write the JSON Schemas.")] = Path(
+        "schemas"
+    ),
+) -> None:
+    """Write JSON Schemas for provider and policy files, for editors (yaml-language-server)."""
+    import json
+
+    from registry.catalog.models import Provider
+    from registry.policy.models import Policy
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, model in (("provider", Provider), ("policy", Policy)):
+        document = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            **model.model_json_schema(),
+        }
+        path = directory / f"{name}.schema.json"
+        path.write_text(json.dumps(document, indent=2) + "\n")
+        typer.echo(f"wrote {path}; first line of a {name} file:")
+        typer.echo(f"  # yaml-language-server: $schema={path.resolve()}")
+    raise typer.Exit(int(ExitCode.OK))
+
+
 def catalog_app() -> typer.Typer:
     app = typer.Typer(help="Catalog revisions in the registry's store.", no_args_is_help=True)
     app.command("import")(import_catalog)
     app.command("export")(export_catalog)
+    app.command("schema")(schema)
     return app
