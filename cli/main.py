@@ -6,6 +6,7 @@ import typer
 
 from cli.commands.allowed import allowed
 from cli.commands.catalog import catalog_app
+from cli.commands.diff import diff
 from cli.commands.explain import explain
 from cli.commands.gate import gate
 from cli.commands.policytest import run_tests
@@ -25,6 +26,7 @@ def build_app() -> typer.Typer:
     app.command("allowed")(allowed)
     app.command("explain")(explain)
     app.command("gate")(gate)
+    app.command("diff")(diff)
     app.command("test")(run_tests)
     app.command("serve")(serve)
     app.add_typer(catalog_app(), name="catalog")
