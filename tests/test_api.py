@@ -267,7 +267,28 @@ def test_evaluate_inline_and_gate_not_yet(client: TestClient) -> None:
     body = problem(client.post("/v1/evaluate", json={"policy": "policy: [", "x": 1}), 422)
     assert body["code"] == "CLR-R422"
     problem(client.post("/v1/evaluate", json={"policy": "policy: x\norg: y\n"}), 422)
-    problem(client.post("/v1/orgs/example/gate", content=b"{}"), 501)
+    problem(client.post("/v1/orgs/example/gate", json={}), 422)
+
+
+def test_gate_endpoint_answers_like_the_cli(client: TestClient) -> None:
+    manifest = (ROOT / "tests/manifests/litellm_multi_cloud.yaml").read_text()
+    body = {
+        "policy": "eu-confidential",
+        "data_class": "confidential",
+        "manifests": [{"name": "litellm.yaml", "content": manifest}],
+    }
+    report = client.post("/v1/orgs/example/gate", json=body)
+    assert report.status_code == 200, report.text
+    doc = report.json()
+    assert doc["summary"] == {"entries": 6, "violations": 5}
+    assert {r["line"] for r in doc["results"]} == {5, 9, 13, 17, 22, 26}
+    assert all(r["file"] == "litellm.yaml" for r in doc["results"])
+    bad = {**body, "manifests": [{"name": "bad.yaml", "content": "model_list: [\n"}]}
+    assert (
+        problem(client.post("/v1/orgs/example/gate", json=bad), 422)["problems"][0]["file"]
+        == "bad.yaml"
+    )
+    problem(client.post("/v1/orgs/other/gate", json=body), 404)
 
 
 def test_snapshot_staleness_and_min_revision(tmp_path: Path) -> None:

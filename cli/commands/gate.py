@@ -9,19 +9,23 @@ from typing import Annotated
 
 import typer
 
+from cli.client import ServiceRefusedError, ServiceUnavailableError, post_gate
 from cli.common import (
     AsOfOpt,
     CatalogOpt,
     DataClassOpt,
     PolicyOpt,
+    fail,
     guarded,
     parse_as_of,
     read_catalog,
     read_policy,
 )
+from cli.exitcodes import ExitCode
 from cli.outputs.gate import to_json, to_text
 from cli.outputs.gate_ci import to_github, to_junit, to_sarif
 from registry.gate.check import run_gate
+from registry.gate.report import GateReport, report_from_json
 
 
 class GateFormat(StrEnum):
@@ -30,6 +34,20 @@ class GateFormat(StrEnum):
     sarif = "sarif"
     junit = "junit"
     github = "github"
+
+
+def _remote(
+    server: str, org: str, name: str, data_class: str | None, manifests: list[Path]
+) -> GateReport:
+    missing = [str(p) for p in manifests if not p.is_file()]
+    if missing:
+        fail(f"cannot read manifest {', '.join(missing)}")
+    try:
+        return report_from_json(post_gate(server, org, name, data_class, manifests))
+    except ServiceUnavailableError as err:
+        fail(str(err), ExitCode.UNREACHABLE)
+    except ServiceRefusedError as err:
+        fail(str(err))
 
 
 RENDER = {
@@ -51,13 +69,26 @@ def gate(
     as_of: AsOfOpt = None,
     fmt: Annotated[GateFormat, typer.Option("--format", help="Report format.")] = (GateFormat.text),
     output: Annotated[Path | None, typer.Option("--output", help="Write the report here.")] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            envvar="CLEARANCE_SERVER",
+            help="Ask this registry (its stored policy of the same name and org); "
+            "unreachable or failing: exit 3.",
+        ),
+    ] = None,
 ) -> None:
     """Fail the build when a manifest may send a data class to a deployment the policy
-    does not permit (or that the catalog does not know)."""
-    day = parse_as_of(as_of)
+    does not permit (or that the catalog does not know). Exit 0 compliant, 1 violations,
+    2 invalid input, 3 the registry (--server) was unreachable or failed."""
     loaded = read_policy(policy)
-    cat = read_catalog(catalog)
-    report = guarded(lambda: run_gate(loaded, cat, manifests, data_class, day))
+    if server:
+        report = _remote(server, loaded.policy.org, loaded.name, data_class, manifests)
+    else:
+        day = parse_as_of(as_of)
+        cat = read_catalog(catalog)
+        report = guarded(lambda: run_gate(loaded, cat, manifests, data_class, day))
     text = RENDER[fmt](report)
     if output is not None:
         output.write_text(text)

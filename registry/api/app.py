@@ -16,7 +16,7 @@ from registry import __version__
 from registry.api import problems
 from registry.api.deps import AppState
 from registry.api.metrics import Metrics
-from registry.api.routes import decisions, health, policies, providers
+from registry.api.routes import decisions, gate, health, policies, providers
 from registry.api.settings import Settings
 from registry.api.snapshot import Poller, SnapshotHolder
 from registry.engine.engine import Engine
@@ -91,7 +91,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     app = FastAPI(title="Clearance registry", version=__version__, lifespan=lifespan)
     app.state.clearance = state
-    for router in (health.router, providers.router, policies.router, decisions.router):
+    for router in (health.router, providers.router, policies.router, decisions.router, gate.router):
         app.include_router(router)
     app.add_exception_handler(problems.ProblemError, problems.on_problem)
     app.add_exception_handler(ClearanceError, problems.on_clearance_error)

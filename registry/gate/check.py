@@ -60,10 +60,21 @@ def run_gate(
     as_of: date,
     engine: Engine | None = None,
 ) -> GateReport:
-    """Read every manifest (InputError on a bad one), check every entry, then check that
-    each model can fail over as the policy's `routing` asks."""
-    engine = engine or Engine()
+    """Read every manifest file (InputError on a bad one) and check it."""
     entries = [e for path in manifests for e in read_manifest(path, catalog)]
+    return check_entries(policy, catalog, entries, data_class, as_of, engine)
+
+
+def check_entries(
+    policy: LoadedPolicy,
+    catalog: Catalog,
+    entries: list[Entry],
+    data_class: str | None,
+    as_of: date,
+    engine: Engine | None = None,
+) -> GateReport:
+    """Check every entry, then that each model can fail over as `routing` asks."""
+    engine = engine or Engine()
     results = []
     for entry in entries:
         cls = policy.data_class(entry.data_class or data_class).name

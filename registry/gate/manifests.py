@@ -45,8 +45,12 @@ def _invalid(doc: Document, path: tuple[str | int, ...], message: str, remedy: s
 
 
 def read_manifest(path: Path, catalog: Catalog) -> list[Entry]:
-    """Entries of one manifest; InputError (exit 2) for anything that is not one."""
-    doc = load_file(path)
+    """Entries of one manifest file; InputError (exit 2) for anything that is not one."""
+    return manifest_entries(load_file(path), catalog)
+
+
+def manifest_entries(doc: Document, catalog: Catalog) -> list[Entry]:
+    """Entries of one loaded manifest (a file, or a body sent to the service)."""
     data = doc.data
     if isinstance(data, dict) and data.get("kind") == "clearance/deployment":
         return _clearance(doc, catalog)

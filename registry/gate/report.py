@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.engine.decisions import Reason
+from registry.engine.decisions import Reason, Source
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,9 @@ class Result:
             "compliant": self.compliant,
             "message": self.message,
             "rules": self.rules,
+            "problem": e.problem,
+            "problem_rule": e.problem_rule,
+            "group": e.group,
             "denied": {t: [r.to_json() for r in rs] for t, rs in sorted(self.denied.items())},
         }
 
@@ -88,3 +91,46 @@ class GateReport:
             "summary": {"entries": len(self.results), "violations": len(self.violations)},
             "results": [r.to_json() for r in self.results],
         }
+
+
+def _reason(doc: dict[str, Any]) -> Reason:
+    source = doc.get("source") or {}
+    return Reason(
+        doc["rule"],
+        doc["message"],
+        doc.get("fact"),
+        doc.get("value"),
+        doc.get("expected"),
+        Source(source.get("file", ""), source.get("line")),
+        doc.get("outcome", "failed"),
+    )
+
+
+def _result(doc: dict[str, Any]) -> Result:
+    entry = Entry(
+        doc["file"],
+        doc.get("line"),
+        doc["kind"],
+        doc["entry"],
+        doc.get("provider"),
+        tuple(doc.get("targets", ())),
+        doc.get("data_class"),
+        doc.get("model"),
+        doc.get("problem"),
+        doc.get("group"),
+        doc.get("problem_rule") or "gate.unresolved",
+    )
+    denied = {t: tuple(_reason(r) for r in rs) for t, rs in doc.get("denied", {}).items()}
+    return Result(entry, doc["data_class"], denied, doc.get("message", ""))
+
+
+def report_from_json(doc: dict[str, Any]) -> GateReport:
+    """The report a registry service answered (`POST /v1/orgs/{org}/gate`), for the same
+    output formats as a local run."""
+    return GateReport(
+        doc["policy"],
+        doc["org"],
+        doc["as_of"],
+        doc["catalog_revision"],
+        tuple(_result(r) for r in doc["results"]),
+    )

@@ -272,15 +272,3 @@ async def evaluate(request: EvaluateRequest, state: StateDep) -> dict[str, Any]:
     policy = load_policy_text(request.policy, "<request>")
     result = state.engine.evaluate(policy, catalog, request.data_class, request.model, _today())
     return {**result.to_json(), "store_revision": snapshot.generation}
-
-
-@router.post("/v1/orgs/{org}/gate", status_code=501, responses={501: {}})
-async def gate(org: str) -> Response:
-    """Checks deploy manifests; arrives with the CI-gate issue."""
-    raise ProblemError(
-        501,
-        "CLR-A501",
-        "Not implemented",
-        f"the gate for org {org!r} is not available in this version",
-        "run `clearance gate` offline until the service gate ships",
-    )

@@ -1,0 +1,57 @@
+"""`POST /v1/orgs/{org}/gate`: manifests in, the gate report out (as `gate --format json`)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry.api.deps import StateDep, catalog_of, fresh_snapshot
+from registry.api.problems import ProblemError
+from registry.gate.check import check_entries
+from registry.gate.manifests import manifest_entries
+from registry.yamlload import load_text
+
+router = APIRouter(tags=["decisions"])
+
+
+class ManifestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=500, description="file name, for lines")]
+    content: Annotated[str, Field(max_length=1024 * 1024, description="YAML or JSON text")]
+
+
+class GateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    policy: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
+    data_class: str | None = None
+    manifests: Annotated[list[ManifestIn], Field(min_length=1, max_length=100)]
+
+
+@router.post("/v1/orgs/{org}/gate")
+async def gate(org: str, request: GateRequest, state: StateDep) -> dict[str, Any]:
+    """Check deploy manifests against one of the org's stored policies and the catalog."""
+    snapshot = fresh_snapshot(state)
+    entry = snapshot.policies.get((org, request.policy))
+    if entry is None:
+        raise ProblemError(
+            404,
+            "CLR-A404",
+            "Not found",
+            f"no policy {request.policy!r} in org {org!r}",
+            f"PUT it to /v1/orgs/{org}/policies/{request.policy} first",
+        )
+    catalog = catalog_of(snapshot)
+    entries = [
+        e
+        for m in request.manifests
+        for e in manifest_entries(load_text(m.content, m.name), catalog)
+    ]
+    report = check_entries(
+        entry.loaded, catalog, entries, request.data_class, datetime.now(UTC).date(), state.engine
+    )
+    return {**report.to_json(), "store_revision": snapshot.generation}
