@@ -12,6 +12,7 @@ from registry.catalog.loader import Catalog
 from registry.engine.decisions import Reason, Source
 from registry.engine.engine import Engine
 from registry.gate.manifests import read_manifest
+from registry.gate.openrouter import compliant_preferences
 from registry.gate.report import Entry, GateReport, Result
 from registry.policy.loader import LoadedPolicy
 
@@ -49,6 +50,9 @@ def _check(
         f"{len(denied)} of {len(entry.targets)} deployment(s) it may use are denied "
         f"for {data_class}"
     )
+    if entry.kind == "openrouter":
+        permitted = {t for t in entry.targets if t not in denied}
+        message += f"; to comply, send {compliant_preferences(catalog, permitted, entry)}"
     return Result(entry, data_class, denied, message)
 
 

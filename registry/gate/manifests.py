@@ -56,11 +56,16 @@ def manifest_entries(doc: Document, catalog: Catalog) -> list[Entry]:
         return _clearance(doc, catalog)
     if isinstance(data, dict) and "model_list" in data:
         return _litellm(doc, catalog)
+    if isinstance(data, dict) and isinstance(data.get("model"), str):
+        from registry.gate.openrouter import openrouter_entries
+
+        return openrouter_entries(doc, catalog)
     raise _invalid(
         doc,
         (),
         "not a deploy manifest Clearance recognises",
-        "use a LiteLLM config (model_list:) or a Clearance manifest (kind: clearance/deployment)",
+        "use a LiteLLM config (model_list:), an OpenRouter request or preset (model:, provider:) "
+        "or a Clearance manifest (kind: clearance/deployment)",
     )
 
 
