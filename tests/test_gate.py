@@ -324,3 +324,19 @@ def test_failover_needs_enough_deployments_and_distinct_operators(
         failover = [r for r in doc["results"] if r["kind"] == "failover"]
         assert failover[0]["line"] == 4
         assert "cannot fail over" in failover[0]["message"]
+
+
+def test_text_report_is_coloured_on_a_terminal() -> None:
+    import io
+
+    from rich.console import Console
+
+    from cli.outputs.gate import colour_text
+
+    buffer = io.StringIO()
+    terminal = Console(file=buffer, force_terminal=True, color_system="standard")
+    colour_text("a.yaml:1: VIOLATION x\nb.yaml:2: ok        y\n2 entries checked\n", terminal)
+    lines = buffer.getvalue().splitlines()
+    assert lines[0].startswith("\x1b[31m")
+    assert lines[1].startswith("\x1b[32m")
+    assert lines[2] == "2 entries checked"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -22,7 +23,8 @@ from cli.common import (
     read_policy,
 )
 from cli.exitcodes import ExitCode
-from cli.outputs.gate import to_json, to_text
+from cli.outputs.console import console
+from cli.outputs.gate import colour_text, to_json, to_text
 from cli.outputs.gate_ci import to_github, to_junit, to_sarif
 from registry.gate.check import run_gate
 from registry.gate.report import GateReport, report_from_json
@@ -92,6 +94,8 @@ def gate(
     text = RENDER[fmt](report)
     if output is not None:
         output.write_text(text)
+    elif fmt is GateFormat.text and sys.stdout.isatty():
+        colour_text(text, console())
     else:
         typer.echo(text, nl=False)
     raise typer.Exit(report.exit_code)

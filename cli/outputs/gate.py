@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from rich.console import Console
+
 from registry.gate.report import GateReport, Result
 
 
@@ -33,3 +35,10 @@ def to_text(report: GateReport) -> str:
     count = len(report.violations)
     lines.append(f"{len(report.results)} entries checked, {count} violation(s)")
     return "\n".join(lines) + "\n"
+
+
+def colour_text(text: str, out: Console) -> None:
+    """The text report on a terminal: violations red, passes green."""
+    for line in text.splitlines():
+        style = "red" if ": VIOLATION " in line else "green" if ": ok " in line else None
+        out.print(line, style=style, markup=False, highlight=False, soft_wrap=True)

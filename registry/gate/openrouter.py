@@ -35,6 +35,9 @@ class Preferences(StrictModel):
     allow_fallbacks: bool = True
     zdr: bool = False
     data_collection: Literal["allow", "deny"] = "allow"
+    # per model offering; checked for type only: deployments are judged without a model
+    # here, so an offering's quantization cannot narrow the set (it stays in: fail closed)
+    quantizations: Slugs | None = None
 
 
 class Request(StrictModel):
