@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import guarded
+from cli.common import AsOfOpt, CatalogOpt, guarded, parse_as_of, read_catalog
 from cli.exitcodes import ExitCode
 
 DatabaseOpt = Annotated[
@@ -91,9 +91,47 @@ def schema(
     raise typer.Exit(int(ExitCode.OK))
 
 
+def coverage_command(catalog: CatalogOpt = None) -> None:
+    """Per provider and key fact: known, inferred or unknown, and the total."""
+    from registry.catalog.review import KEY_FACTS, coverage
+
+    rows = coverage(read_catalog(catalog))
+    mark = {"known": "+", "inferred": "~", "unknown": "."}
+    numbers = "  ".join(f"{i + 1:>2}" for i in range(len(KEY_FACTS)))
+    typer.echo(f"{'provider':<22}{numbers}   covered")
+    for row in rows:
+        cells = "  ".join(f" {mark[row.facts[f]]}" for f in KEY_FACTS)
+        typer.echo(f"{row.provider:<22}{cells}   {row.covered}/{len(KEY_FACTS)}")
+    total = sum(r.covered for r in rows)
+    possible = len(rows) * len(KEY_FACTS)
+    typer.echo("key facts: " + ", ".join(f"{i + 1}={f}" for i, f in enumerate(KEY_FACTS)))
+    typer.echo("+ known (sourced), ~ inferred, . unknown on at least one deployment")
+    typer.echo(
+        f"total: {total} of {possible} key facts known or inferred ({100 * total / possible:.0f} %)"
+    )
+    raise typer.Exit(int(ExitCode.OK))
+
+
+def stale_command(
+    days: Annotated[int, typer.Option("--days", min=0, help="Maximum evidence age.")] = 365,
+    catalog: CatalogOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Known facts that are unsourced or whose evidence is older than --days (exit 1 if any)."""
+    from registry.catalog.review import stale_facts
+
+    found = stale_facts(read_catalog(catalog), days, parse_as_of(as_of))
+    for item in found:
+        typer.echo(f"{item.target}: {item.fact}: {item.reason}")
+    typer.echo(f"{len(found)} stale or unsourced fact(s)")
+    raise typer.Exit(int(ExitCode.FAILED if found else ExitCode.OK))
+
+
 def catalog_app() -> typer.Typer:
     app = typer.Typer(help="Catalog revisions in the registry's store.", no_args_is_help=True)
     app.command("import")(import_catalog)
     app.command("export")(export_catalog)
     app.command("schema")(schema)
+    app.command("coverage")(coverage_command)
+    app.command("stale")(stale_command)
     return app
