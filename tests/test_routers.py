@@ -1,0 +1,81 @@
+"""Router formats of `clearance allowed`: OpenRouter provider preferences."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from cli.exitcodes import ExitCode
+
+CATALOG = {
+    "full": "aliases: {openrouter: [full]}\ntraining_on_customer_data: never\n"
+    "retention: {zero_data_retention: available}\n"
+    "deployments:\n  - {id: a, inference_countries: [DE]}\n"
+    "  - {id: b, inference_countries: [FR]}\n",
+    "partial": "aliases: {openrouter: [partial]}\ntraining_on_customer_data: never\n"
+    "retention: {zero_data_retention: available}\n"
+    "deployments:\n  - id: eu\n    inference_countries: [DE]\n"
+    "    aliases: {openrouter: [partial/eu-west-1]}\n"
+    "  - {id: us, inference_countries: [US]}\n",
+    "noslug": "training_on_customer_data: never\nretention: {zero_data_retention: default}\n"
+    "inference_countries: [DE]\n",
+}
+POLICY = """policy: p
+org: o
+default_data_class: eu
+data_classes:
+  eu: {inference_within: [EEA], training: forbidden, zero_data_retention: required}
+  nowhere: {inference_within: [AQ]}
+"""
+
+
+def _setup(root: Path) -> tuple[str, str]:
+    providers = root / "catalog" / "providers"
+    providers.mkdir(parents=True)
+    for pid, body in CATALOG.items():
+        (providers / f"{pid}.yaml").write_text(f"id: {pid}\nname: {pid}\n{body}")
+    (root / "policy.yaml").write_text(POLICY)
+    return str(root / "policy.yaml"), str(root / "catalog")
+
+
+def test_openrouter_preferences_keep_requests_on_permitted_deployments(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path
+) -> None:
+    policy, catalog = _setup(tmp_path)
+    result = runner.invoke(
+        app, ["allowed", "--policy", policy, "--catalog", catalog, "--format", "openrouter"]
+    )
+    assert result.exit_code == ExitCode.OK, result.output
+    provider = json.loads(result.stdout)["provider"]
+    # every deployment of `full` is permitted: its base slug; only `partial`'s EU region
+    assert provider["only"] == ["full", "partial/eu-west-1"]
+    assert provider["allow_fallbacks"] is False
+    assert provider["data_collection"] == "deny"
+    assert provider["zdr"] is True
+    assert "noslug/default has no OpenRouter slug" in result.stderr
+
+
+def test_nothing_permitted_prints_no_unrestricted_object(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path
+) -> None:
+    policy, catalog = _setup(tmp_path)
+    result = runner.invoke(
+        app,
+        [
+            "allowed",
+            "--policy",
+            policy,
+            "--catalog",
+            catalog,
+            "--data-class",
+            "nowhere",
+            "--format",
+            "openrouter",
+        ],
+    )
+    assert result.exit_code == ExitCode.FAILED
+    assert result.stdout == ""
+    assert "refusing" in result.stderr
