@@ -9,41 +9,15 @@ from typing import Any
 from registry.catalog.facts import targets
 from registry.catalog.loader import Catalog
 from registry.engine.decisions import Evaluation
+from registry.gate.openrouter import slugs_for
 from registry.policy.loader import ResolvedClass
 
 
 def openrouter_only(evaluation: Evaluation, catalog: Catalog) -> tuple[list[str], list[str]]:
-    """OpenRouter slugs for the permitted deployments, and the permitted deployments that
-    have no slug (reported, never silently dropped).
-
-    A provider's base slug lets OpenRouter use any of its deployments, so it is given only
-    when every deployment of that provider is permitted; otherwise the regional slugs of the
-    permitted deployments are given.
-    """
-    permitted = set(evaluation.permitted)
-    by_provider: dict[str, list[str]] = {}
-    for found in targets(catalog, evaluation.model.lower() if evaluation.model else None):
-        by_provider.setdefault(found.provider, []).append(found.id)
-    only: list[str] = []
-    missing: list[str] = []
-    for pid, ids in sorted(by_provider.items()):
-        provider = catalog.providers[pid]
-        chosen = [i for i in ids if i in permitted]
-        base = [s for s in provider.aliases.openrouter if "/" not in s]
-        if chosen and base and len(chosen) == len(ids):
-            only.extend(base)
-            continue
-        for dep in provider.deployments:
-            target = f"{pid}/{dep.id}"
-            if target not in chosen:
-                continue
-            if dep.aliases.openrouter:
-                only.extend(dep.aliases.openrouter)
-            else:
-                missing.append(target)
-        if not provider.deployments and chosen:
-            missing.extend(chosen)
-    return sorted(set(only)), missing
+    """OpenRouter slugs for the permitted deployments, and the permitted ones without one."""
+    model = evaluation.model.lower() if evaluation.model else None
+    candidates = [t.id for t in targets(catalog, model)]
+    return slugs_for(catalog, candidates, set(evaluation.permitted))
 
 
 def to_openrouter(evaluation: Evaluation, catalog: Catalog, cls: ResolvedClass) -> str:

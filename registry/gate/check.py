@@ -11,6 +11,7 @@ from registry.catalog.facts import targets
 from registry.catalog.loader import Catalog
 from registry.engine.decisions import Reason, Source
 from registry.engine.engine import Engine
+from registry.engine.evaluate import names_index
 from registry.gate.manifests import read_manifest
 from registry.gate.openrouter import compliant_preferences
 from registry.gate.report import Entry, GateReport, Result
@@ -91,8 +92,8 @@ def check_entries(
 
 def operators_of(catalog: Catalog, target: str) -> frozenset[str] | None:
     """Who runs a deployment's hardware (gpu.operators), None when unknown."""
-    found = next((t for t in targets(catalog) if t.id == target), None)
-    value = None if found is None else found.facts.get("gpu.operators")
+    indexes = names_index(catalog, None).get(target, [])
+    value = targets(catalog)[indexes[0]].facts.get("gpu.operators") if indexes else None
     return None if not value else frozenset(str(v).lower() for v in value)
 
 

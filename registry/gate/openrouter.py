@@ -9,6 +9,7 @@ training known on): an unknown fact keeps a deployment in, so the check fails cl
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, ValidationError
@@ -92,15 +93,38 @@ def openrouter_entries(doc: Document, catalog: Catalog) -> list[Entry]:
     ]
 
 
+def slugs_for(
+    catalog: Catalog, candidates: Iterable[str], permitted: set[str]
+) -> tuple[list[str], list[str]]:
+    """OpenRouter slugs that reach exactly the permitted ones among `candidates`, and the
+    permitted candidates that have no slug (to be reported, never silently dropped).
+
+    A provider's base slug lets OpenRouter use any of its deployments, so it is given only
+    when every candidate deployment of that provider is permitted; otherwise the regional
+    slugs of its permitted deployments are given.
+    """
+    by_provider: dict[str, list[str]] = {}
+    for target in candidates:
+        by_provider.setdefault(target.split("/", 1)[0], []).append(target)
+    only: set[str] = set()
+    missing: list[str] = []
+    for pid, ids in sorted(by_provider.items()):
+        provider = catalog.providers[pid]
+        chosen = [t for t in ids if t in permitted]
+        base = [s for s in provider.aliases.openrouter if "/" not in s]
+        if chosen and base and len(chosen) == len(ids):
+            only.update(base)
+            continue
+        regional = {f"{pid}/{d.id}": d.aliases.openrouter for d in provider.deployments}
+        for target in chosen:
+            if regional.get(target):
+                only.update(regional[target])
+            else:
+                missing.append(target)
+    return sorted(only), missing
+
+
 def compliant_preferences(catalog: Catalog, permitted: set[str], entry: Entry) -> str:
     """The `provider` object that keeps this request on permitted deployments only."""
-    slugs = slug_map(catalog)
-    by_provider: dict[str, list[str]] = {}
-    for target in entry.targets:
-        by_provider.setdefault(target.split("/", 1)[0], []).append(target)
-    only = sorted(
-        slug
-        for slug, pid in slugs.items()
-        if pid in by_provider and all(t in permitted for t in by_provider[pid])
-    )
+    only, _ = slugs_for(catalog, entry.targets, permitted)
     return json.dumps({"provider": {"only": only, "allow_fallbacks": False}})
