@@ -291,6 +291,17 @@ def load_text(text: str, file: str = "<input>") -> Document:
         raise _problem(
             file, None, "", "CLR-Y001", f"not valid YAML: {err}", "fix the syntax of the file"
         ) from None
+    except (ValueError, OverflowError) as err:
+        # PyYAML's scanner calls chr() on `"\U00110000"` / `"\UFFFFFFFF"` escapes and int() on a
+        # `%YAML` version of any length (Python refuses > 4300 digits) without catching either.
+        raise _problem(
+            file,
+            loader.line + 1,
+            "",
+            "CLR-Y001",
+            f"not valid YAML: a number or escape is out of range ({err})",
+            "fix the escape sequence or directive at this line (\\U escapes end at 0010FFFF)",
+        ) from None
     finally:
         loader.dispose()
     if root is None:
