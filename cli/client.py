@@ -36,6 +36,7 @@ def post_gate(
     policy: str,
     data_class: str | None,
     manifests: list[Path],
+    api_key: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> dict[str, Any]:
     """POST the manifests to `{server}/v1/orgs/{org}/gate`; the report as JSON."""
@@ -48,7 +49,8 @@ def post_gate(
     }
     url = f"{server.rstrip('/')}/v1/orgs/{org}/gate"
     try:
-        response = httpx.post(url, json=body, timeout=timeout)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        response = httpx.post(url, json=body, headers=headers, timeout=timeout)
     except httpx.HTTPError as err:
         raise ServiceUnavailableError(
             "CLR-N001",
@@ -56,7 +58,7 @@ def post_gate(
             "check --server / CLEARANCE_SERVER and the network; "
             "do not deploy until the gate has run",
         ) from None
-    if response.status_code >= 500:
+    if response.status_code >= 500 or response.status_code == 429:
         raise ServiceUnavailableError(
             "CLR-N002",
             f"{url} answered {response.status_code}: {_detail(response)}",

@@ -9,6 +9,7 @@ from cli.commands.catalog import catalog_app
 from cli.commands.diff import diff
 from cli.commands.explain import explain
 from cli.commands.gate import gate
+from cli.commands.keys import audit_app, keys_app
 from cli.commands.policytest import run_tests
 from cli.commands.serve import serve
 from cli.commands.validate import validate
@@ -30,6 +31,8 @@ def build_app() -> typer.Typer:
     app.command("test")(run_tests)
     app.command("serve")(serve)
     app.add_typer(catalog_app(), name="catalog")
+    app.add_typer(keys_app(), name="keys")
+    app.add_typer(audit_app(), name="audit")
     return app
 
 

@@ -1,7 +1,8 @@
 """`clearance serve` as a real process on a free loopback port, for the end-to-end tests.
 
     with ServeProcess(database_url, logs_dir) as server:
-        server.client.get("/readyz")
+        server.client.get("/readyz")            # authenticated as the first-run admin
+        acme = server.client_for("acme", "editor")  # a key made with `clearance keys create`
 
 The process runs the console script next to ``sys.executable`` with the repository root as
 working directory (so the shipped ``provider_catalog/`` and ``policies/`` seed an empty
@@ -70,6 +71,7 @@ class ServeProcess:
         extra: tuple[str, ...] = (),
         name: str = "serve",
         wait_ready: bool = True,
+        api_key: str | None = None,
     ) -> None:
         self.database_url = database_url
         self.logs = logs
@@ -78,9 +80,11 @@ class ServeProcess:
         self.extra = extra
         self.name = name
         self.wait_ready = wait_ready
+        self._api_key = api_key
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._client: httpx.Client | None = None
+        self._extra_clients: list[httpx.Client] = []
         self._out: IO[bytes] | None = None
         self._err: IO[bytes] | None = None
 
@@ -91,10 +95,55 @@ class ServeProcess:
         return f"http://{HOST}:{self.port}"
 
     @property
+    def key_file(self) -> Path:
+        return self.logs / f"{self.name}-admin.key"
+
+    @property
+    def api_key(self) -> str | None:
+        """The key given, else the first-run admin key this process wrote (org example)."""
+        if self._api_key is None and self.key_file.is_file():
+            self._api_key = self.key_file.read_text().strip()
+        return self._api_key
+
+    @property
     def client(self) -> httpx.Client:
+        """A client authenticated with `api_key` (when there is one)."""
         if self._client is None:
-            self._client = httpx.Client(base_url=self.base_url, timeout=10.0)
+            key = self.api_key
+            headers = {"Authorization": f"Bearer {key}"} if key else {}
+            self._client = httpx.Client(base_url=self.base_url, timeout=10.0, headers=headers)
         return self._client
+
+    def create_key(self, org: str, role: str) -> str:
+        """A new key made with the real CLI against this process's database."""
+        made = run_cli(
+            "keys", "create", "--org", org, "--role", role, "--database", self.database_url
+        )
+        if made.returncode != 0:
+            raise RuntimeError(f"keys create failed: {made.stderr}")
+        return made.stdout.strip()
+
+    def new_key(self, org: str, role: str = "admin", timeout: float = 10.0) -> str:
+        """A new key of `org` (real CLI), returned once this process accepts it."""
+        key = self.create_key(org, role)
+        headers = {"Authorization": f"Bearer {key}"}
+        deadline = time.monotonic() + timeout
+        while (
+            httpx.get(f"{self.base_url}/v1/orgs/{org}/policies", headers=headers).status_code == 401
+        ):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the key for {org} was not picked up in {timeout:g} s")
+            time.sleep(0.05)
+        return key
+
+    def client_for(self, org: str, role: str = "admin") -> httpx.Client:
+        """A client holding a new key of `org` (closed by `stop()`)."""
+        key = self.new_key(org, role)
+        client = httpx.Client(
+            base_url=self.base_url, timeout=10.0, headers={"Authorization": f"Bearer {key}"}
+        )
+        self._extra_clients.append(client)
+        return client
 
     @property
     def stderr_path(self) -> Path:
@@ -132,6 +181,9 @@ class ServeProcess:
         if self._client is not None:
             self._client.close()
             self._client = None
+        for extra in self._extra_clients:
+            extra.close()
+        self._extra_clients.clear()
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
             process.terminate()
@@ -178,6 +230,8 @@ class ServeProcess:
             str(self.poll_interval),
             "--max-staleness",
             str(self.max_staleness),
+            "--admin-key-file",
+            str(self.key_file),
             *self.extra,
         ]
         self._out = self.stdout_path.open("wb")

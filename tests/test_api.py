@@ -28,14 +28,18 @@ data_classes:
 
 
 @pytest.fixture
-def client(database_url: str) -> Iterator[TestClient]:
+def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """A seeded app and a client holding its first-run admin key for org `example`."""
     settings = Settings(
         database_url=database_url,
         poll_interval=0.2,
         seed_catalog=ROOT / "provider_catalog",
         seed_policies=ROOT / "policies",
+        bootstrap_key_file=tmp_path / "admin.key",
     )
     with TestClient(create_app(settings)) as test_client:
+        key = (tmp_path / "admin.key").read_text().strip()
+        test_client.headers["Authorization"] = f"Bearer {key}"
         yield test_client
 
 
@@ -322,7 +326,11 @@ def test_snapshot_staleness_and_min_revision(tmp_path: Path) -> None:
 
 def test_without_a_catalog_nothing_is_decided(tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}", poll_interval=0.2)
-    with TestClient(create_app(settings)) as empty:
+    store = Store(settings.database_url)
+    store.migrate()
+    _, key = store.create_key("example", "viewer", "", actor="test")
+    with TestClient(create_app(settings, store)) as empty:
+        empty.headers["Authorization"] = f"Bearer {key}"
         assert problem(empty.get("/readyz"), 503)["code"] == "CLR-A504"
         assert problem(empty.get("/v1/providers"), 503)["code"] == "CLR-A504"
         body = problem(empty.post("/v1/evaluate", json={"policy": NEW_POLICY}), 503)

@@ -85,7 +85,7 @@ NEW_DESCRIPTION = EU_TEXT.replace(
 
 NEW_POLICY = """\
 policy: e2e-eu
-org: acme
+org: example
 description: written by the end-to-end tests
 default_data_class: internal
 data_classes:
@@ -264,7 +264,7 @@ def test_permitted_etag_stays_after_a_write_to_another_policy(
     """A write elsewhere in the store must not invalidate every client's cached answer."""
     client = serve(database_url).client
     before = permitted(client)
-    created = put_policy(client, "/v1/orgs/acme/policies/e2e-eu", NEW_POLICY)
+    created = put_policy(client, "/v1/orgs/example/policies/e2e-eu", NEW_POLICY)
     assert created.status_code == 201
     after = permitted(client)
     assert after.json()["permitted"] == before.json()["permitted"]
@@ -279,7 +279,7 @@ def test_put_create_read_replace_and_revisions(
     serve: Callable[..., ServeProcess], database_url: str
 ) -> None:
     client = serve(database_url).client
-    path = "/v1/orgs/acme/policies/e2e-eu"
+    path = "/v1/orgs/example/policies/e2e-eu"
     assert_problem(client.get(path), 404)
 
     created = put_policy(client, path, NEW_POLICY)
@@ -291,7 +291,7 @@ def test_put_create_read_replace_and_revisions(
     assert as_json.status_code == 200
     assert as_json.headers["content-type"].startswith("application/json")
     assert as_json.headers["etag"] == etag1
-    assert as_json.json()["policy"] == "e2e-eu" and as_json.json()["org"] == "acme"
+    assert as_json.json()["policy"] == "e2e-eu" and as_json.json()["org"] == "example"
     assert as_json.json()["data_classes"]["internal"]["inference_within"] == ["EEA", "CH"]
     as_yaml = client.get(path, headers={"accept": "application/yaml"})
     assert as_yaml.status_code == 200
@@ -495,8 +495,9 @@ def test_two_replicas_on_one_postgresql_converge(
     serve: Callable[..., ServeProcess], postgres: PostgresServer
 ) -> None:
     url = postgres.new_database(f"e2e_{uuid.uuid4().hex[:12]}")
-    a = serve(url, name="replica-a").client
-    b = serve(url, name="replica-b").client
+    first = serve(url, name="replica-a")
+    a = first.client
+    b = serve(url, name="replica-b", api_key=first.api_key).client
     before = permitted(b)
     assert permitted(a).content == before.content
 
@@ -562,7 +563,7 @@ def test_store_down_fails_closed_after_max_staleness_then_recovers(
         assert "store" in ready.json()["detail"] and "Traceback" not in ready.text
         # Reads and writes that go to the store fail closed too.
         assert_problem(client.get(EU), 503)
-        assert_problem(put_policy(client, "/v1/orgs/acme/policies/e2e-eu", NEW_POLICY), 503)
+        assert_problem(put_policy(client, "/v1/orgs/example/policies/e2e-eu", NEW_POLICY), 503)
 
         restarting = time.monotonic()
         pg.start()
@@ -583,7 +584,7 @@ def test_replicas_started_together_on_an_empty_store_all_come_up(
     url = postgres.new_database(f"e2e_{uuid.uuid4().hex[:12]}")
     store = Store(url)
     store.migrate()
-    store.import_catalog(CATALOG)
+    store.import_catalog(CATALOG, actor="test")
     store.close()
     engine = make_engine(url)
 
@@ -620,7 +621,11 @@ def test_replicas_started_together_on_an_empty_store_all_come_up(
         if s.process is None or s.process.poll() is not None
     ]
     assert not crashed, "a replica died while seeding:\n" + "\n".join(crashed)
+    keys = [s.api_key for s in replicas if s.key_file.is_file()]
+    assert len(keys) == 1, "exactly one replica makes the first-run key"
     for server in replicas:
-        listed = server.client.get("/v1/orgs/example/policies").json()["policies"]
+        headers = {"Authorization": f"Bearer {keys[0]}"}
+        listed = server.client.get("/v1/orgs/example/policies", headers=headers).json()
+        listed = listed["policies"]
         assert {p["name"] for p in listed} == EXAMPLES
         assert all(p["revision"] == 1 for p in listed)

@@ -56,8 +56,15 @@ def test_remote_report_equals_the_local_one(
     local = runner.invoke(app, ["gate", *ARGS])
     assert local.exit_code == ExitCode.FAILED
     with ServeProcess(f"sqlite:///{tmp_path / 'r.db'}", tmp_path / "logs") as server:
-        remote = runner.invoke(app, ["gate", *ARGS, "--server", server.base_url])
-        text = runner.invoke(app, ["gate", *ARGS[:-2], "--server", server.base_url])
+        key = server.new_key("example", "router")
+        server_args = ["--server", server.base_url]
+        remote = runner.invoke(app, ["gate", *ARGS, *server_args, "--api-key", key])
+        text = runner.invoke(
+            app, ["gate", *ARGS[:-2], *server_args], env={"CLEARANCE_API_KEY": key}
+        )
+        anonymous = runner.invoke(app, ["gate", *ARGS, *server_args])
+    assert anonymous.exit_code == ExitCode.INVALID, anonymous.output
+    assert "401" in anonymous.output and key not in anonymous.output
     assert remote.exit_code == ExitCode.FAILED, remote.output
     mine, theirs = json.loads(local.stdout), json.loads(remote.stdout)
     assert _without_policy_file(theirs["results"]) == _without_policy_file(mine["results"])

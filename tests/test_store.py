@@ -39,10 +39,12 @@ def test_migrations_create_the_schema_and_are_idempotent(store: Store) -> None:
         "policy",
         "policy_revision",
         "store_state",
+        "api_key",
+        "audit_log",
         "alembic_version",
     } <= tables
     with store.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0002"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0003"
     assert store.generation() == 0
 
 
@@ -56,10 +58,10 @@ def test_sqlite_is_configured_for_safe_concurrent_writes(tmp_path: Path) -> None
 
 
 def test_catalog_import_round_trips_and_is_idempotent(store: Store, tmp_path: Path) -> None:
-    first = store.import_catalog(CATALOG)
+    first = store.import_catalog(CATALOG, actor="test")
     assert first.created
     assert first.providers == len(load_catalog(CATALOG).providers)
-    assert not store.import_catalog(CATALOG).created
+    assert not store.import_catalog(CATALOG, actor="test").created
     active = store.active_catalog()
     assert active is not None
     assert active.revision == first.revision == load_catalog(CATALOG).revision
@@ -71,7 +73,7 @@ def test_catalog_import_round_trips_and_is_idempotent(store: Store, tmp_path: Pa
 def test_deployments_and_offerings_are_rows(store: Store) -> None:
     from registry.catalog.facts import targets
 
-    store.import_catalog(CATALOG)
+    store.import_catalog(CATALOG, actor="test")
     catalog = load_catalog(CATALOG)
     with store.engine.connect() as conn:
         rows = conn.execute(text("select target_id from catalog_deployment")).scalars().all()
@@ -86,13 +88,13 @@ def test_deployments_and_offerings_are_rows(store: Store) -> None:
 
 
 def test_an_invalid_import_changes_nothing(store: Store, tmp_path: Path) -> None:
-    good = store.import_catalog(CATALOG)
+    good = store.import_catalog(CATALOG, actor="test")
     broken = tmp_path / "broken"
     shutil.copytree(CATALOG, broken)
     path = broken / "providers" / "openai.yaml"
     path.write_text(path.read_text().replace("headquarters: US", "headquarters: UK"))
     with pytest.raises(CatalogError) as caught:
-        store.import_catalog(broken)
+        store.import_catalog(broken, actor="test")
     assert caught.value.problems[0].file.endswith("openai.yaml")
     assert [r.revision for r in store.catalog_revisions()] == [good.revision]
     active = store.active_catalog()
@@ -102,12 +104,12 @@ def test_an_invalid_import_changes_nothing(store: Store, tmp_path: Path) -> None
 
 
 def test_a_changed_catalog_is_a_new_revision(store: Store, tmp_path: Path) -> None:
-    first = store.import_catalog(CATALOG)
+    first = store.import_catalog(CATALOG, actor="test")
     changed = tmp_path / "changed"
     shutil.copytree(CATALOG, changed)
     path = changed / "providers" / "groq.yaml"
     path.write_text(path.read_text().replace("name: ", "name: Renamed ", 1))
-    second = store.import_catalog(changed)
+    second = store.import_catalog(changed, actor="test")
     assert second.created
     assert second.revision != first.revision
     assert [r.revision for r in store.catalog_revisions()] == [first.revision, second.revision]
@@ -119,24 +121,38 @@ def test_a_changed_catalog_is_a_new_revision(store: Store, tmp_path: Path) -> No
 def test_policy_writes_are_versioned_with_etags(store: Store) -> None:
     body = POLICY.read_text()
     policy = load_policy(POLICY)
-    stored, created = store.put_policy("example", "no-training", policy, body, "application/yaml")
+    stored, created = store.put_policy(
+        "example", "no-training", policy, body, "application/yaml", actor="test"
+    )
     assert created
     assert stored.revision == 1
     assert stored.etag == f'"{policy.revision}"'
     with pytest.raises(PreconditionRequiredError):
-        store.put_policy("example", "no-training", policy, body, "application/yaml")
+        store.put_policy("example", "no-training", policy, body, "application/yaml", actor="test")
     with pytest.raises(PreconditionFailedError):
         store.put_policy(
-            "example", "no-training", policy, body, "application/yaml", if_none_match="*"
+            "example", "no-training", policy, body, "application/yaml", if_none_match="*", actor="t"
         )
     changed_text = body.replace("description: Baseline", "description: Changed baseline")
     changed = load_policy_text(changed_text, "no-training.yaml")
     with pytest.raises(PreconditionFailedError):
         store.put_policy(
-            "example", "no-training", changed, changed_text, "application/yaml", if_match='"stale"'
+            "example",
+            "no-training",
+            changed,
+            changed_text,
+            "application/yaml",
+            if_match='"stale"',
+            actor="test",
         )
     again, created = store.put_policy(
-        "example", "no-training", changed, changed_text, "application/yaml", if_match=stored.etag
+        "example",
+        "no-training",
+        changed,
+        changed_text,
+        "application/yaml",
+        if_match=stored.etag,
+        actor="test",
     )
     assert not created
     assert again.revision == 2
@@ -156,10 +172,10 @@ def test_policy_writes_are_versioned_with_etags(store: Store) -> None:
 def test_a_refused_write_leaves_the_policy_intact(store: Store) -> None:
     body = POLICY.read_text()
     policy = load_policy(POLICY)
-    stored, _ = store.put_policy("example", "p", policy, body, "application/yaml")
+    stored, _ = store.put_policy("example", "p", policy, body, "application/yaml", actor="test")
     generation = store.generation()
     with pytest.raises(PreconditionRequiredError):
-        store.put_policy("example", "p", policy, "other", "application/yaml")
+        store.put_policy("example", "p", policy, "other", "application/yaml", actor="t")
     assert store.generation() == generation
     assert store.get_policy("example", "p") == stored
     assert len(store.policy_revisions("example", "p")) == 1
@@ -192,7 +208,7 @@ def test_the_stored_catalog_decides_exactly_like_the_files(store: Store, tmp_pat
 
     from registry.engine.engine import Engine
 
-    store.import_catalog(CATALOG)
+    store.import_catalog(CATALOG, actor="test")
     stored = store.active_catalog()
     assert stored is not None
     store.export_catalog(tmp_path / "out")

@@ -21,6 +21,9 @@ DatabaseOpt = Annotated[
 ]
 
 
+CLI_ACTOR = "cli"  # audit actor of writes made with direct database access
+
+
 def database_url(option: str | None) -> str:
     if option:
         return option
@@ -40,7 +43,7 @@ def import_catalog(
     store = Store(database_url(database))
     try:
         store.migrate()
-        result = guarded(lambda: store.import_catalog(directory))
+        result = guarded(lambda: store.import_catalog(directory, actor=CLI_ACTOR))
     finally:
         store.close()
     if result.created:

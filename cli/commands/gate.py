@@ -39,13 +39,18 @@ class GateFormat(StrEnum):
 
 
 def _remote(
-    server: str, org: str, name: str, data_class: str | None, manifests: list[Path]
+    server: str,
+    org: str,
+    name: str,
+    data_class: str | None,
+    manifests: list[Path],
+    api_key: str | None,
 ) -> GateReport:
     missing = [str(p) for p in manifests if not p.is_file()]
     if missing:
         fail(f"cannot read manifest {', '.join(missing)}")
     try:
-        return report_from_json(post_gate(server, org, name, data_class, manifests))
+        return report_from_json(post_gate(server, org, name, data_class, manifests, api_key))
     except ServiceUnavailableError as err:
         fail(str(err), ExitCode.UNREACHABLE)
     except ServiceRefusedError as err:
@@ -80,13 +85,21 @@ def gate(
             "unreachable or failing: exit 3.",
         ),
     ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--api-key",
+            envvar="CLEARANCE_API_KEY",
+            help="API key for --server (a router, viewer, editor or admin key of the org).",
+        ),
+    ] = None,
 ) -> None:
     """Fail the build when a manifest may send a data class to a deployment the policy
     does not permit (or that the catalog does not know). Exit 0 compliant, 1 violations,
     2 invalid input, 3 the registry (--server) was unreachable or failed."""
     loaded = read_policy(policy)
     if server:
-        report = _remote(server, loaded.policy.org, loaded.name, data_class, manifests)
+        report = _remote(server, loaded.policy.org, loaded.name, data_class, manifests, api_key)
     else:
         day = parse_as_of(as_of)
         cat = read_catalog(catalog)

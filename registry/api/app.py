@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry import __version__
 from registry.api import problems
+from registry.api.access import AccessMiddleware, check_routes
 from registry.api.deps import AppState
 from registry.api.metrics import Metrics
-from registry.api.routes import decisions, gate, health, policies, providers
+from registry.api.routes import audit, catalog, decisions, gate, health, keys, policies, providers
 from registry.api.settings import Settings
 from registry.api.snapshot import Poller, SnapshotHolder
 from registry.engine.engine import Engine
@@ -25,12 +29,83 @@ from registry.policy.loader import load_policy
 from registry.store.repository import Store
 
 log = logging.getLogger("clearance.api")
+ROUTERS = (
+    health.router,
+    providers.router,
+    catalog.router,
+    policies.router,
+    decisions.router,
+    gate.router,
+    keys.router,
+    audit.router,
+)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "code", "detail", "remedy"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "code": {"type": "string", "pattern": "^CLR-"},
+        "detail": {"type": "string"},
+        "remedy": {"type": "string"},
+    },
+}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, plus: the bearer scheme guarded operations name, and every error
+    documented as what it is — an RFC 9457 problem (`default` covers the rest)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        components = schema.setdefault("components", {})
+        components["securitySchemes"] = {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "clr_<id>_<secret>"}
+        }
+        components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("default", {"description": "an error (problem+json)"})
+                for status, response in responses.items():
+                    if status == "default" or int(status) >= 400:
+                        response["content"] = problem
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+BOOTSTRAP = "bootstrap"  # the audit actor of first-run writes
+
+
+def write_secret(path: Path, text: str) -> None:
+    """Write a file only its owner can read (0600 from creation on), replacing any old one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(partial, path)
+
+
+def bootstrap_key(store: Store, settings: Settings) -> Path | None:
+    """First run (a store without keys): an admin key for the seed org, in a 0600 file."""
+    path = settings.bootstrap_key_file
+    if path is None or store.list_keys():
+        return None
+    info, raw = store.create_key(settings.seed_org, "admin", "first-run admin", actor=BOOTSTRAP)
+    write_secret(path, raw + "\n")
+    log.warning("created admin key %s for org %s in %s", info.id, info.org, path)
+    return path
 
 
 def seed(store: Store, settings: Settings) -> None:
     """On an empty store: import the shipped catalog and the example policies."""
     if settings.seed_catalog is not None and store.active_catalog_revision() is None:
-        result = store.import_catalog(settings.seed_catalog)
+        result = store.import_catalog(settings.seed_catalog, actor=BOOTSTRAP)
         log.info("imported catalog %s (%d providers)", result.revision, result.providers)
     if settings.seed_policies is not None and store.policy_count() == 0:
         for path in sorted(Path(settings.seed_policies).glob("*.yaml")):
@@ -48,9 +123,19 @@ def seed(store: Store, settings: Settings) -> None:
                     path.read_text(),
                     "application/yaml",
                     if_none_match="*",
+                    actor=BOOTSTRAP,
                 )
             except PreconditionFailedError:
                 continue
+
+
+def prepare(store: Store, settings: Settings) -> Path | None:
+    """Migrate, seed an empty store and make the first-run key (one replica at a time);
+    returns the key file when this call created the key. Idempotent."""
+    with store.exclusive():
+        store.migrate()
+        seed(store, settings)
+        return bootstrap_key(store, settings)
 
 
 async def _store_unavailable(request: object, exc: Exception) -> object:
@@ -78,9 +163,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        with store.exclusive():
-            store.migrate()
-            seed(store, settings)
+        prepare(store, settings)
         holder.refresh()
         poller.start()
         try:
@@ -91,8 +174,12 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     app = FastAPI(title="Clearance registry", version=__version__, lifespan=lifespan)
     app.state.clearance = state
-    for router in (health.router, providers.router, policies.router, decisions.router, gate.router):
+    routes = [route for router in ROUTERS for route in router.routes]
+    check_routes(routes)  # before serving anything: every route declares its action
+    for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(AccessMiddleware, state=state, routes=routes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(problems.ProblemError, problems.on_problem)
     app.add_exception_handler(ClearanceError, problems.on_clearance_error)
     app.add_exception_handler(StarletteHTTPException, problems.on_http_error)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from registry.api.access import Principal
 from registry.api.metrics import Metrics
 from registry.api.problems import ProblemError
 from registry.api.settings import Settings
@@ -32,6 +33,19 @@ async def app_state(request: Request) -> AppState:
 
 
 StateDep = Annotated[AppState, Depends(app_state)]
+
+
+async def principal(request: Request) -> Principal:
+    """The caller, as AccessMiddleware authenticated it (guarded routes only)."""
+    found = getattr(request.state, "principal", None)
+    if not isinstance(found, Principal):  # a guarded route always has one: fail closed
+        raise ProblemError(
+            401, "CLR-A401", "Unauthorized", "no authenticated key", "send a Bearer key"
+        )
+    return found
+
+
+PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
 def fresh_snapshot(state: AppState, min_revision: int | None = None) -> Snapshot:

@@ -18,6 +18,10 @@ class Settings:
     seed_policies: Path | None = None  # imported (org `seed_org`) when the store holds none
     seed_org: str = "example"
     cache_control: str = "private, max-age=0, must-revalidate"
+    max_body: int = 1024 * 1024  # bytes; larger request bodies get 413 unread
+    rate_limit: float = 100.0  # requests per second per API key (0 = no limit)
+    rate_burst: float = 200.0  # requests a key may send at once before the rate applies
+    bootstrap_key_file: Path | None = None  # first run: an admin key for seed_org goes here
 
     @classmethod
     def from_env(cls, database: str | None = None, **overrides: object) -> Settings:

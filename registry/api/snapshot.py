@@ -1,9 +1,10 @@
 """The in-memory snapshot every read is served from, and the poller that keeps it fresh.
 
-A snapshot is the store's state at one generation: the active catalog and every current
-policy, parsed and validated once. The poller checks the generation every `poll_interval`
-and reloads on change; every successful check *confirms* the snapshot. A snapshot that has
-not been confirmed for `max_staleness` seconds is never served (503, fail closed).
+A snapshot is the store's state at one generation: the active catalog, every current
+policy (parsed and validated once) and the active API keys with their authorizer. The
+poller checks the generation every `poll_interval` and reloads on change; every successful
+check *confirms* the snapshot. A snapshot that has not been confirmed for `max_staleness`
+seconds is never served (503, fail closed).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.catalog.loader import Catalog
+from registry.engine.rbac import Authorizer, Grant
 from registry.errors import InputError
 from registry.policy.loader import LoadedPolicy, load_policy_text
+from registry.store.access import KeyInfo
 from registry.store.repository import Store, StoredPolicy
 
 log = logging.getLogger("clearance.snapshot")
@@ -36,6 +39,8 @@ class Snapshot:
     generation: int
     catalog: Catalog | None
     policies: Mapping[tuple[str, str], PolicyEntry]
+    keys: Mapping[str, KeyInfo] = field(default_factory=dict)  # active keys by id
+    authorizer: Authorizer = field(default_factory=lambda: Authorizer(()))
     responses: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
 
     def remember(self, key: Any, value: Any, limit: int = 4096) -> Any:
@@ -69,7 +74,12 @@ def build_snapshot(store: Store, previous: Snapshot | None) -> Snapshot:
             log.error("policy %s/%s no longer loads: %s", stored.org, stored.name, err)
             continue
         policies[key] = PolicyEntry(stored, loaded)
-    return Snapshot(state.generation, state.catalog, policies)
+    keys = {k.id: k for k in state.keys}
+    if previous is not None and previous.keys == keys:
+        authorizer = previous.authorizer
+    else:
+        authorizer = Authorizer(Grant(k.id, k.org, k.role) for k in state.keys)
+    return Snapshot(state.generation, state.catalog, policies, keys, authorizer)
 
 
 def _settle_heap() -> None:

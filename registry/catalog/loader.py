@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from registry.catalog.models import Provider
 from registry.errors import CatalogError, InputError, Problem
 from registry.validation import problems_from_validation
-from registry.yamlload import Document, KeyPath, load_file, render_path
+from registry.yamlload import Document, KeyPath, load_file, load_text, render_path
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,11 @@ def revision_of(providers: Mapping[str, Provider]) -> str:
 
 
 def load_provider(path: Path, display: str) -> tuple[Provider, Document]:
-    doc = load_file(path, display)
+    return provider_from_document(load_file(path, display), path.stem)
+
+
+def provider_from_document(doc: Document, stem: str) -> tuple[Provider, Document]:
+    """A validated provider from a parsed file whose name (without suffix) is `stem`."""
     if not isinstance(doc.data, dict):
         raise CatalogError(
             [
@@ -151,7 +155,7 @@ def load_provider(path: Path, display: str) -> tuple[Provider, Document]:
         provider = Provider.model_validate(doc.data)
     except ValidationError as err:
         raise CatalogError(problems_from_validation(err, doc, "CLR-C001", Provider)) from None
-    problems = _provider_problems(provider, doc, path.stem)
+    problems = _provider_problems(provider, doc, stem)
     if problems:
         raise CatalogError(problems)
     return provider, doc
@@ -203,6 +207,30 @@ def load_catalog(root: Path | str) -> Catalog:
     if problems:
         raise CatalogError(problems)
     return build_catalog(str(root), providers, docs)
+
+
+def catalog_from_texts(root: str, files: Mapping[str, str]) -> Catalog:
+    """A catalog from provider files given as name → YAML text (e.g. an upload), checked
+    exactly like a directory; one CatalogError lists every problem."""
+    providers: dict[str, Provider] = {}
+    docs: dict[str, Document] = {}
+    problems: list[Problem] = []
+    for name, text in sorted(files.items()):
+        stem = name.rsplit("/", 1)[-1].removesuffix(".yaml").removesuffix(".yml")
+        try:
+            provider, doc = provider_from_document(load_text(text, name), stem)
+        except InputError as err:
+            problems.extend(err.problems)
+            continue
+        providers[provider.id] = provider
+        docs[provider.id] = doc
+    if not providers and not problems:
+        problems.append(
+            Problem("CLR-C003", "the upload holds no provider files", "send one per provider", root)
+        )
+    if problems:
+        raise CatalogError(problems)
+    return build_catalog(root, providers, docs)
 
 
 def build_catalog(root: str, providers: dict[str, Provider], docs: dict[str, Document]) -> Catalog:

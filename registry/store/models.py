@@ -15,10 +15,15 @@ def utcnow() -> datetime:
 
 
 class StoreState(SQLModel, table=True):
+    """One row. Every write updates it first, so writers queue on its lock; it also holds
+    the audit log's head (newest seq and hash), so a deleted last entry is noticed."""
+
     __tablename__ = "store_state"
 
     id: int = Field(default=1, primary_key=True)
     generation: int = 0
+    audit_seq: int = 0
+    audit_head: str = Field(default="0" * 64, max_length=64)
 
 
 class CatalogRevision(SQLModel, table=True):
@@ -89,3 +94,35 @@ class PolicyRevision(SQLModel, table=True):
     media_type: str = Field(max_length=100)
     body: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    """An API key: only the SHA-256 digest of the raw key is stored."""
+
+    __tablename__ = "api_key"
+
+    id: str = Field(primary_key=True, max_length=12)
+    org: str = Field(max_length=64, index=True)  # `*` for catalog-admin keys
+    role: str = Field(max_length=32)
+    digest: str = Field(max_length=64)
+    name: str = Field(default="", max_length=100)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class AuditRecord(SQLModel, table=True):
+    """One entry of the hash-chained audit log (see registry.security.audit)."""
+
+    __tablename__ = "audit_log"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: str = Field(max_length=40)
+    actor: str = Field(max_length=64)
+    org: str = Field(max_length=64, index=True)
+    action: str = Field(max_length=64)
+    object: str = Field(max_length=300)
+    old_digest: str = Field(max_length=128)
+    new_digest: str = Field(max_length=128)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)

@@ -21,6 +21,9 @@ from registry.catalog.loader import Catalog, build_catalog, canonical_document, 
 from registry.catalog.models import Provider
 from registry.errors import PreconditionFailedError, PreconditionRequiredError, StoreError
 from registry.policy.loader import LoadedPolicy
+from registry.security.audit import AuditEntry, AuditEvent, ChainBreak, verify
+from registry.store import access
+from registry.store.access import AuditLog, KeyInfo
 from registry.store.db import make_engine, writer
 from registry.store.migrate import upgrade
 from registry.store.models import (
@@ -50,6 +53,7 @@ class StoreSnapshot:
     generation: int
     catalog: Catalog | None
     policies: tuple[StoredPolicy, ...]
+    keys: tuple[KeyInfo, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,10 +105,15 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def _write(self) -> Iterator[Session]:
+    def _write(self) -> Iterator[tuple[Session, AuditLog]]:
+        """One write transaction: bump the generation first (writers queue on that row's
+        lock), let the caller change rows and record audit events, then append the events
+        to the chained log in the same transaction. Any failure rolls everything back."""
         with Session(writer(self.engine)) as session, session.begin():
-            yield session
             session.execute(update(StoreState).values(generation=StoreState.generation + 1))
+            log = AuditLog(session)
+            yield session, log
+            log.flush()
 
     def generation(self) -> int:
         with Session(self.engine) as session:
@@ -112,13 +121,15 @@ class Store:
 
     # -- catalog ---------------------------------------------------------------------------
 
-    def import_catalog(self, source: Path | Catalog) -> ImportResult:
+    def import_catalog(self, source: Path | Catalog, *, actor: str) -> ImportResult:
         """Validate first (raises CatalogError, store untouched), then add one revision."""
         catalog = source if isinstance(source, Catalog) else load_catalog(source)
         active = self.active_catalog_revision()
         if active is not None and active.revision == catalog.revision:
             return ImportResult(catalog.revision, False, len(catalog.providers))
-        with self._write() as session:
+        with self._write() as (session, log):
+            old = "" if active is None else active.revision
+            log.record(AuditEvent(actor, "", "catalog.import", "catalog", old, catalog.revision))
             row = CatalogRevision(
                 revision=catalog.revision,
                 source=catalog.root[:1000],
@@ -158,7 +169,8 @@ class Store:
             catalog = _active_catalog(session)
             records = session.exec(select(PolicyRecord).order_by(col(PolicyRecord.id)))
             policies = [_current(session, r) for r in records]
-        return StoreSnapshot(generation, catalog, tuple(policies))
+            keys = access.active_keys(session)
+        return StoreSnapshot(generation, catalog, tuple(policies), keys)
 
     def export_catalog(self, destination: Path) -> int:
         """Write the active revision as one YAML file per provider; returns the count."""
@@ -190,13 +202,15 @@ class Store:
         media_type: str,
         if_match: str | None = None,
         if_none_match: str | None = None,
+        *,
+        actor: str,
     ) -> tuple[StoredPolicy, bool]:
         """Create or replace; returns the stored policy and whether it was created.
 
         Replacing requires `If-Match` with the current ETag; `If-None-Match: *` refuses to
         replace. An unchanged body under a matching `If-Match` adds no revision.
         """
-        with self._write() as session:
+        with self._write() as (session, log):
             record = session.exec(
                 select(PolicyRecord).where(PolicyRecord.org == org, PolicyRecord.name == name)
             ).first()
@@ -205,6 +219,9 @@ class Store:
             if record is not None and record.content_hash == policy.revision:
                 return _current(session, record), False
             created = record is None
+            old = "" if record is None else record.content_hash
+            event = AuditEvent(actor, org, "policy.put", f"policy/{name}", old, policy.revision)
+            log.record(event)
             if record is None:
                 record = PolicyRecord(org=org, name=name, content_hash=policy.revision)
                 session.add(record)
@@ -253,6 +270,34 @@ class Store:
     def policy_count(self) -> int:
         with Session(self.engine) as session:
             return int(session.exec(select(func.count()).select_from(PolicyRecord)).one())
+
+    # -- keys and audit log -----------------------------------------------------------------
+
+    def create_key(self, org: str, role: str, name: str, *, actor: str) -> tuple[KeyInfo, str]:
+        """A new API key; the raw key is returned once and only its digest is stored."""
+        with self._write() as (session, log):
+            return access.create_key(session, log, org, role, name, actor)
+
+    def revoke_key(self, key_id: str, *, actor: str, org: str | None = None) -> KeyInfo | None:
+        with self._write() as (session, log):
+            return access.revoke_key(session, log, key_id, actor, org)
+
+    def list_keys(self, org: str | None = None) -> list[KeyInfo]:
+        with Session(self.engine) as session:
+            return access.list_keys(session, org)
+
+    def audit_entries(self, org: str | None = None, after: int = 0) -> list[AuditEntry]:
+        with Session(self.engine) as session:
+            return access.audit_entries(session, org, after)
+
+    def verify_audit(self) -> tuple[int, str, ChainBreak | None]:
+        """(entries checked, the head hash, the first break or None), in one transaction.
+        Record the head elsewhere to detect a rewrite of the whole log later."""
+        with Session(self.engine) as session, session.begin():
+            state = session.exec(select(StoreState)).one()
+            entries = access.audit_entries(session, None)
+            broken = verify(entries, state.audit_seq, state.audit_head)
+            return len(entries), state.audit_head, broken
 
     @staticmethod
     def _stored(

@@ -16,12 +16,14 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from registry.api.access import requires
 from registry.api.deps import AppState, StateDep, catalog_of, fresh_snapshot
 from registry.api.problems import ProblemError
 from registry.api.snapshot import PolicyEntry, Snapshot
 from registry.catalog.loader import Catalog
 from registry.engine.explain import explain as explain_targets
 from registry.policy.loader import load_policy_text
+from registry.security.roles import Action
 from registry.store.repository import etag_matches
 
 router = APIRouter(tags=["decisions"])
@@ -153,7 +155,7 @@ def _query(request: Request) -> tuple[str | None, str | None, int | None]:
 @router.get(
     POLICY + "/permitted",
     responses={304: {}, 503: {}},
-    openapi_extra={"parameters": PERMITTED_PARAMETERS},
+    openapi_extra=requires(Action.decision_read, parameters=PERMITTED_PARAMETERS),
 )
 async def permitted(request: Request) -> Response:
     """The permitted set, exactly as `clearance allowed --format json` prints it.
@@ -223,7 +225,7 @@ async def _explain(
     }
 
 
-@router.get(POLICY + "/explain/{provider}")
+@router.get(POLICY + "/explain/{provider}", openapi_extra=requires(Action.decision_read))
 async def explain_provider(
     org: str,
     name: str,
@@ -237,7 +239,9 @@ async def explain_provider(
     return await _explain(org, name, provider, state, data_class, model, min_revision)
 
 
-@router.get(POLICY + "/explain/{provider}/{deployment}")
+@router.get(
+    POLICY + "/explain/{provider}/{deployment}", openapi_extra=requires(Action.decision_read)
+)
 async def explain_deployment(
     org: str,
     name: str,
@@ -264,7 +268,7 @@ class EvaluateRequest(BaseModel):
     model: str | None = None
 
 
-@router.post("/v1/evaluate")
+@router.post("/v1/evaluate", openapi_extra=requires(Action.evaluate))
 async def evaluate(request: EvaluateRequest, state: StateDep) -> dict[str, Any]:
     """Evaluate an inline policy against the current catalog (nothing is stored)."""
     snapshot = fresh_snapshot(state)

@@ -8,10 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from registry.api.access import requires
 from registry.api.deps import StateDep, catalog_of, fresh_snapshot
 from registry.api.problems import ProblemError
 from registry.gate.check import check_entries
 from registry.gate.manifests import manifest_entries
+from registry.security.roles import Action
 from registry.yamlload import load_text
 
 router = APIRouter(tags=["decisions"])
@@ -32,7 +34,7 @@ class GateRequest(BaseModel):
     manifests: Annotated[list[ManifestIn], Field(min_length=1, max_length=100)]
 
 
-@router.post("/v1/orgs/{org}/gate")
+@router.post("/v1/orgs/{org}/gate", openapi_extra=requires(Action.gate_run))
 async def gate(org: str, request: GateRequest, state: StateDep) -> dict[str, Any]:
     """Check deploy manifests against one of the org's stored policies and the catalog."""
     snapshot = fresh_snapshot(state)

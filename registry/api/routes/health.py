@@ -8,20 +8,26 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from registry.api.access import requires
 from registry.api.deps import StateDep
 from registry.api.problems import problem
 from registry.api.snapshot import Stale
+from registry.security.roles import Action
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", openapi_extra=requires(Action.public))
 async def healthz() -> dict[str, str]:
     """The process is alive (says nothing about the store)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "not ready (problem+json)"}})
+@router.get(
+    "/readyz",
+    responses={503: {"description": "not ready (problem+json)"}},
+    openapi_extra=requires(Action.public),
+)
 async def readyz(state: StateDep) -> Any:
     """Ready when a snapshot with a catalog is loaded and recently confirmed."""
     try:
@@ -50,6 +56,6 @@ async def readyz(state: StateDep) -> Any:
     }
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, openapi_extra=requires(Action.public))
 async def metrics(state: StateDep) -> Response:
     return Response(state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

@@ -8,9 +8,11 @@ import yaml
 from fastapi import APIRouter, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from registry.api.deps import StateDep
+from registry.api.access import requires
+from registry.api.deps import PrincipalDep, StateDep
 from registry.api.problems import ProblemError
 from registry.policy.loader import LoadedPolicy, load_policy_text
+from registry.security.roles import Action
 from registry.store.repository import StoredPolicy, etag_matches
 
 router = APIRouter(prefix="/v1/orgs/{org}/policies", tags=["policies"])
@@ -37,7 +39,7 @@ def _stored_or_404(state: StateDep, org: str, name: str) -> StoredPolicy:
     return stored
 
 
-@router.get("")
+@router.get("", openapi_extra=requires(Action.policy_read))
 def list_policies(org: str, state: StateDep) -> dict[str, Any]:
     return {
         "org": org,
@@ -48,7 +50,11 @@ def list_policies(org: str, state: StateDep) -> dict[str, Any]:
     }
 
 
-@router.get("/{name}", responses={200: {"content": {"application/yaml": {}}}, 304: {}})
+@router.get(
+    "/{name}",
+    responses={200: {"content": {"application/yaml": {}}}, 304: {}},
+    openapi_extra=requires(Action.policy_read),
+)
 def get_policy(org: str, name: str, state: StateDep, request: Request) -> Response:
     """The policy as JSON, or as YAML with `Accept: application/yaml`; with its ETag."""
     stored = _stored_or_404(state, org, name)
@@ -106,13 +112,19 @@ def _parse(org: str, name: str, raw: bytes, media_type: str) -> tuple[LoadedPoli
     return policy, text
 
 
-@router.put("/{name}", status_code=200, responses={201: {}, 412: {}, 422: {}, 428: {}})
+@router.put(
+    "/{name}",
+    status_code=200,
+    responses={201: {}, 412: {}, 422: {}, 428: {}},
+    openapi_extra=requires(Action.policy_write),
+)
 async def put_policy(
     org: str,
     name: str,
     state: StateDep,
     request: Request,
     response: Response,
+    caller: PrincipalDep,
     if_match: str | None = Header(default=None),
     if_none_match: str | None = Header(default=None),
 ) -> dict[str, Any]:
@@ -121,7 +133,9 @@ async def put_policy(
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     policy, text = _parse(org, name, raw, media_type)
     stored, created = await run_in_threadpool(
-        state.store.put_policy, org, name, policy, text, media_type, if_match, if_none_match
+        lambda: state.store.put_policy(
+            org, name, policy, text, media_type, if_match, if_none_match, actor=caller.key_id
+        )
     )
     await run_in_threadpool(state.holder.refresh)
     response.status_code = 201 if created else 200
@@ -139,7 +153,7 @@ async def put_policy(
     }
 
 
-@router.get("/{name}/revisions")
+@router.get("/{name}/revisions", openapi_extra=requires(Action.policy_read))
 def list_revisions(org: str, name: str, state: StateDep) -> dict[str, Any]:
     revisions = state.store.policy_revisions(org, name)
     if not revisions:

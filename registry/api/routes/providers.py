@@ -6,11 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from registry.api.access import requires
 from registry.api.deps import StateDep, catalog_of, fresh_snapshot
 from registry.api.problems import ProblemError
 from registry.catalog.loader import Catalog
 from registry.catalog.models import Provider
 from registry.countries import BUILTIN_GROUPS
+from registry.security.roles import Action
 
 router = APIRouter(prefix="/v1/providers", tags=["catalog"])
 
@@ -39,7 +41,7 @@ def _summary(provider: Provider) -> dict[str, Any]:
     }
 
 
-@router.get("")
+@router.get("", openapi_extra=requires(Action.public))
 async def list_providers(
     state: StateDep, country: str | None = None, certification: str | None = None
 ) -> dict[str, Any]:
@@ -56,7 +58,7 @@ async def list_providers(
     return {"catalog_revision": catalog.revision, "providers": chosen}
 
 
-@router.get("/{provider_id}")
+@router.get("/{provider_id}", openapi_extra=requires(Action.public))
 async def get_provider(provider_id: str, state: StateDep) -> dict[str, Any]:
     catalog = _catalog(state)
     provider = catalog.providers.get(provider_id)

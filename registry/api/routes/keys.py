@@ -1,0 +1,62 @@
+"""An org's API keys (admin role): list, create (the raw key is in this answer only),
+revoke. Keys of other orgs are never visible: the middleware answers 404 first."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from registry.api.access import requires
+from registry.api.deps import PrincipalDep, StateDep
+from registry.api.problems import ProblemError
+from registry.security.roles import Action
+
+router = APIRouter(prefix="/v1/orgs/{org}/keys", tags=["keys"])
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Annotated[str, Field(pattern=r"^(admin|editor|viewer|router)$")]
+    name: Annotated[str, Field(max_length=100)] = ""
+
+
+@router.get("", openapi_extra=requires(Action.key_read))
+async def list_keys(org: str, state: StateDep) -> dict[str, Any]:
+    keys = await run_in_threadpool(state.store.list_keys, org)
+    return {"org": org, "keys": [k.to_json() for k in keys]}
+
+
+@router.post("", status_code=201, openapi_extra=requires(Action.key_write))
+async def create_key(
+    org: str, body: KeyCreate, state: StateDep, caller: PrincipalDep
+) -> dict[str, Any]:
+    """A new key for this org; `key` is shown here once and stored only as a digest."""
+    info, raw = await run_in_threadpool(
+        lambda: state.store.create_key(org, body.role, body.name, actor=caller.key_id)
+    )
+    await run_in_threadpool(state.holder.refresh)
+    return {**info.to_json(), "key": raw}
+
+
+@router.delete(
+    "/{key_id}", status_code=204, response_class=Response, openapi_extra=requires(Action.key_write)
+)
+async def revoke_key(org: str, key_id: str, state: StateDep, caller: PrincipalDep) -> Response:
+    """Revoke a key of this org at once (on other replicas within the poll interval)."""
+    revoked = await run_in_threadpool(
+        lambda: state.store.revoke_key(key_id, actor=caller.key_id, org=org)
+    )
+    if revoked is None:
+        raise ProblemError(
+            404,
+            "CLR-A404",
+            "Not found",
+            f"no active key {key_id!r} in org {org!r}",
+            f"list keys at /v1/orgs/{org}/keys",
+        )
+    await run_in_threadpool(state.holder.refresh)
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""Access control: API keys, roles and their actions, and the hash-chained audit log."""
