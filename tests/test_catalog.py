@@ -4,13 +4,14 @@ staying faithful to ../shared/provider-facts.yaml."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from registry.catalog.facts import best_trust, targets
+from registry.catalog.facts import Target, best_trust, targets, trust_index
 from registry.catalog.loader import load_catalog
 from registry.catalog.models import Evidence
 from registry.errors import CatalogError
@@ -51,6 +52,13 @@ URL = re.compile(r"https?://[^\s)]+")
 def facts() -> dict[str, dict[str, Any]]:
     data = yaml.safe_load((SHARED / "provider-facts.yaml").read_text())
     return {p["id"]: p for p in data["providers"]}
+
+
+@pytest.fixture(scope="module")
+def research_date() -> date:
+    """When the research was compiled; a changed fact must cite a source read since."""
+    data = yaml.safe_load((SHARED / "provider-facts.yaml").read_text())
+    return date.fromisoformat(str(data["compiled"]))
 
 
 @pytest.fixture(scope="module")
@@ -111,38 +119,191 @@ def test_every_source_url_is_kept_as_evidence(shipped: Any, facts: dict[str, Any
         assert not missing, (catalog_id, sorted(missing))
 
 
-def _values(catalog: Any, provider_id: str, fact: str) -> set[Any]:
-    return {t.facts[fact] for t in targets(catalog) if t.provider == provider_id}
+# Research value -> the catalog values that agree with it. A research `default: true` for
+# training means the provider trains unless the customer opts out (or always does).
+TRAINING_DEFAULT: dict[bool, frozenset[str]] = {
+    True: frozenset({"opt-out", "always"}),
+    False: frozenset({"never", "opt-in"}),
+}
+# The research value of these may be left unknown in the catalog (the old rule too): the
+# research gives Alibaba's parent-company country although the contracting entity varies by
+# region, and Moonshot's value is two countries. Retention days and training defaults must
+# stay on at least one deployment unless a newer source changes them.
+MAY_BE_LEFT_UNKNOWN = frozenset({"headquarters"})
 
 
-def test_retention_days_and_headquarters_match_the_research(
-    shipped: Any, facts: dict[str, Any]
-) -> None:
-    """A stated number is on the provider or one of its deployments; unknown stays unknown."""
-    for facts_id, catalog_id in FACTS_TO_CATALOG.items():
-        researched = facts[facts_id]
-        for src, dst in (
-            ("prompt_days", "prompts_days"),
-            ("output_days", "outputs_days"),
-            ("abuse_monitoring_days", "abuse_monitoring_days"),
+def _one(value: Any) -> frozenset[Any] | None:
+    return None if value is None else frozenset({value})
+
+
+def _researched(research: dict[str, Any]) -> dict[str, frozenset[Any] | None]:
+    """Fact path -> the catalog values consistent with the research; None = research unknown."""
+    retention = research["retention"]
+    default = research["trains_on_api_data"].get("default")
+    return {
+        "retention.prompts_days": _one(retention.get("prompt_days")),
+        "retention.outputs_days": _one(retention.get("output_days")),
+        "retention.abuse_monitoring_days": _one(retention.get("abuse_monitoring_days")),
+        "headquarters": _one(research["jurisdiction"].get("hq_country")),
+        "training_on_customer_data": None if default is None else TRAINING_DEFAULT[default],
+    }
+
+
+def _cites_newer_source(target: Target, path: str, since: date) -> bool:
+    """Evidence on the provider or deployment names `path` (prefix match, as trust does),
+    was read on or after the research and quotes the source."""
+    return any(
+        ev.as_of >= since and bool(ev.quote) and path in trust_index([ev]) for ev in target.evidence
+    )
+
+
+def _research_conflicts(
+    catalog: Any, provider_id: str, research: dict[str, Any], since: date
+) -> list[str]:
+    """Where the catalog disagrees with the research without the evidence that allows it.
+
+    Deployments and model offerings are checked alike.
+
+    - research value known: a deployment holds it or is unknown, or its changed value cites a
+      newer source (evidence naming the fact, dated on/after the research, with a quote); and
+      unless the fact may be left unknown, not every deployment is unknown (the value is
+      dropped) without a newer source;
+    - research value unknown: a deployment may hold a value only if some evidence on its
+      provider or deployment names the fact.
+    """
+    found = [t for t in targets(catalog) if t.provider == provider_id]
+    offerings = [
+        t
+        for model in sorted({m.id for m in catalog.providers[provider_id].models})
+        for t in targets(catalog, model)
+        if t.provider == provider_id
+    ]
+    problems: list[str] = []
+    for path, accepted in _researched(research).items():
+        for target in (*found, *offerings):
+            value = target.facts[path]
+            if value is None:
+                continue
+            if accepted is None:
+                if target.trust[path] is None:
+                    problems.append(
+                        f"{target.id}: {path}={value!r} but the research has no value and"
+                        " no evidence names the fact"
+                    )
+            elif value not in accepted and not _cites_newer_source(target, path, since):
+                problems.append(
+                    f"{target.id}: {path}={value!r} differs from the research"
+                    f" {sorted(accepted)} without a newer quoted source"
+                )
+        if (
+            accepted is not None
+            and path not in MAY_BE_LEFT_UNKNOWN
+            and all(t.facts[path] is None for t in found)
+            and not any(_cites_newer_source(t, path, since) for t in found)
         ):
-            stated = researched["retention"].get(src)
-            found = _values(shipped, catalog_id, f"retention.{dst}")
-            if stated is None:
-                assert found == {None}, (catalog_id, dst, found)
-            else:
-                assert stated in found, (catalog_id, dst, found)
-        hq = researched["jurisdiction"].get("hq_country")
-        if shipped.providers[catalog_id].headquarters is not None:
-            assert shipped.providers[catalog_id].headquarters == hq, catalog_id
+            problems.append(
+                f"{provider_id}: {path} lost the researched {sorted(accepted)}"
+                " without a newer quoted source"
+            )
+    return problems
 
 
-def test_training_never_claims_more_than_the_research(shipped: Any, facts: dict[str, Any]) -> None:
-    for facts_id, catalog_id in FACTS_TO_CATALOG.items():
-        default = facts[facts_id]["trains_on_api_data"].get("default")
-        found = _values(shipped, catalog_id, "training_on_customer_data")
-        if default is True:
-            assert found & {"opt-out", "always"}, (catalog_id, found)
+def test_researched_facts_stay_consistent_with_the_catalog(
+    shipped: Any, facts: dict[str, Any], research_date: date
+) -> None:
+    """Retention days, headquarters and training defaults agree with the research, or a
+    changed value cites a newer source; a fact the research left unknown has evidence."""
+    problems = [
+        problem
+        for facts_id, catalog_id in FACTS_TO_CATALOG.items()
+        for problem in _research_conflicts(shipped, catalog_id, facts[facts_id], research_date)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+SYNTHETIC_RESEARCH: dict[str, Any] = {
+    "jurisdiction": {"hq_country": "DE"},
+    "retention": {"prompt_days": 30, "output_days": None, "abuse_monitoring_days": None},
+    "trains_on_api_data": {"default": False},
+}
+AGREES = "retention: {prompts_days: 30}\ntraining_on_customer_data: never\n"
+
+
+def _ev(path: str, as_of: str = "2026-11-26", quote: bool = True, indent: int = 2) -> str:
+    """One evidence entry (a flow mapping) as a YAML list item."""
+    quoted = ", quote: The source says so." if quote else ""
+    fields = f"url: https://p.example, as_of: {as_of}, facts: [{path}], trust: inferred"
+    return f"{' ' * indent}- {{{fields}{quoted}}}\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (AGREES, []),
+        (
+            "headquarters: DE\nretention: {prompts_days: 30}\ntraining_on_customer_data: opt-in\n",
+            [],
+        ),
+        # a deployment may leave a researched number unknown while another keeps it
+        (AGREES + "deployments: [{id: a}, {id: b, retention: {prompts_days: null}}]\n", []),
+        # a changed value needs evidence naming it, read on/after the research, with a quote
+        (
+            "retention: {prompts_days: 0}\ntraining_on_customer_data: never\n",
+            ["p/default: retention.prompts_days=0 differs"],
+        ),
+        (
+            "retention: {prompts_days: 0}\ntraining_on_customer_data: never\nevidence:\n"
+            + _ev("retention.prompts_days", as_of="2026-11-25")
+            + _ev("retention.prompts_days", quote=False)
+            + _ev("retention.outputs_days"),
+            ["p/default: retention.prompts_days=0 differs"],
+        ),
+        (
+            "retention: {prompts_days: 0}\ntraining_on_customer_data: never\nevidence:\n"
+            + _ev("retention"),
+            [],
+        ),
+        (
+            AGREES
+            + "deployments:\n  - id: a\n  - id: b\n    retention: {prompts_days: 7}\n"
+            + "    evidence:\n"
+            + _ev("retention.prompts_days", indent=6),
+            [],
+        ),
+        (
+            AGREES + "models: [{id: lab/m, retention: {prompts_days: 1}}]\n",
+            ["p/default: retention.prompts_days=1 differs"],
+        ),
+        (AGREES + "headquarters: US\n", ["p/default: headquarters='US' differs"]),
+        (
+            "retention: {prompts_days: 30}\ntraining_on_customer_data: opt-out\n",
+            ["p/default: training_on_customer_data='opt-out' differs"],
+        ),
+        # a researched number or training default is dropped everywhere
+        ("training_on_customer_data: never\n", ["p: retention.prompts_days lost"]),
+        ("retention: {prompts_days: 30}\n", ["p: training_on_customer_data lost"]),
+        # a value the research left unknown needs some evidence naming it (any trust, any date)
+        (
+            AGREES.replace("30}", "30, outputs_days: 5}"),
+            ["p/default: retention.outputs_days=5 but the research has no value"],
+        ),
+        (
+            AGREES + "deployments:\n  - id: a\n    retention: {outputs_days: 5}\n"
+            "    evidence:\n" + _ev("retention.outputs_days", quote=False, indent=6),
+            [],
+        ),
+    ],
+)
+def test_research_conflicts_catch_unsourced_changes(
+    tmp_path: Path, body: str, expected: list[str]
+) -> None:
+    """The consistency rule itself: it must fail on unsourced changes and additions."""
+    _write(tmp_path, "p", "id: p\nname: P\n" + body)
+    catalog = load_catalog(tmp_path)
+    problems = _research_conflicts(catalog, "p", SYNTHETIC_RESEARCH, date(2026, 11, 26))
+    assert len(problems) == len(expected), problems
+    for problem, start in zip(problems, expected, strict=True):
+        assert problem.startswith(start), problems
 
 
 def test_trust_levels_are_honest_about_third_parties(shipped: Any) -> None:
