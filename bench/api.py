@@ -43,6 +43,7 @@ PYTHON_CLIENT_NOTE = (
 )
 
 WRK_SCRIPT = """
+wrk.headers["Authorization"] = "Bearer @KEY@"
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -53,6 +54,21 @@ done = function(summary, latency, requests)
     e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
+
+
+def make_key(database_url: str) -> str:
+    """A router key in a fresh store, made before the server starts (which then seeds the
+    catalog and policies but no first-run key): both endpoints are called with it, so the
+    permitted path pays the whole authentication, authorization and rate-limit cost."""
+    from registry.store.repository import Store
+
+    store = Store(database_url)
+    try:
+        store.migrate()
+        _, raw = store.create_key("example", "router", "bench", actor="bench")
+    finally:
+        store.close()
+    return raw
 
 
 @dataclass(frozen=True)
@@ -94,7 +110,7 @@ def free_port() -> int:
         return port
 
 
-def start_server(port: int, database_url: str) -> subprocess.Popen[bytes]:
+def start_server(port: int, database_url: str, key: str) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
@@ -112,6 +128,7 @@ def start_server(port: int, database_url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [*pinned(SERVER_CPU), *command],
         cwd=ROOT,
+        env={**os.environ, "CLEARANCE_BENCH_KEY": key},  # not in argv, where ps shows it
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )
@@ -152,23 +169,23 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_server() -> Iterator[str]:
-    """A seeded server on a free loopback port; stopped (and its store removed) on exit."""
-    with tempfile.TemporaryDirectory(prefix="clearance-bench-") as tmp:
-        port = free_port()
-        server = start_server(port, f"sqlite:///{Path(tmp) / 'registry.db'}")
-        try:
-            base = f"http://{HOST}:{port}"
-            wait_ready(server, base)
-            yield base
-        finally:
-            stop_server(server)
+def running_server(database_url: str, key: str) -> Iterator[str]:
+    """A seeded server on a free loopback port; stopped on exit."""
+    port = free_port()
+    server = start_server(port, database_url, key)
+    try:
+        base = f"http://{HOST}:{port}"
+        wait_ready(server, base)
+        yield base
+    finally:
+        stop_server(server)
 
 
-def body_size(base: str) -> int:
+def body_size(base: str, key: str) -> int:
     """Both endpoints must return the same bytes; the size of that body."""
-    permitted = httpx.get(base + PERMITTED, timeout=5.0)
-    constant = httpx.get(base + CONSTANT, timeout=5.0)
+    headers = {"Authorization": f"Bearer {key}"}
+    permitted = httpx.get(base + PERMITTED, timeout=5.0, headers=headers)
+    constant = httpx.get(base + CONSTANT, timeout=5.0, headers=headers)
     permitted.raise_for_status()
     assert permitted.content == constant.content, "constant body differs from permitted's"
     assert permitted.headers["etag"] == constant.headers["etag"], "ETags differ"
@@ -264,11 +281,12 @@ async def _worker(
     return errors
 
 
-async def _python_run(url: str, seconds: float) -> Run:
+async def _python_run(url: str, seconds: float, key: str) -> Run:
     limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
     latencies: list[float] = []
     sizes: list[int] = []
-    async with httpx.AsyncClient(limits=limits, timeout=5.0) as client:
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(limits=limits, timeout=5.0, headers=headers) as client:
         start = time.perf_counter()
         until = start + seconds
         workers = (_worker(client, url, until, latencies, sizes) for _ in range(CONNECTIONS))
@@ -286,8 +304,11 @@ async def _python_run(url: str, seconds: float) -> Run:
     )
 
 
-def python_measure(url: str, seconds: float) -> Run:
-    return asyncio.run(_python_run(url, seconds))
+def python_measure(key: str) -> Measure:
+    def measure(url: str, seconds: float) -> Run:
+        return asyncio.run(_python_run(url, seconds, key))
+
+    return measure
 
 
 def percentile(ordered: Sequence[float], pct: float) -> float:
@@ -360,19 +381,19 @@ def report(runs: Sequence[Run], client: str, body: int, seconds: float, warmup: 
     )
 
 
-def choose_client(args: argparse.Namespace) -> tuple[Measure, str, Path | None]:
+def choose_client(args: argparse.Namespace, key: str) -> tuple[Measure, str, Path | None]:
     """The load generator: wrk if usable, else (with a SKIP line) the Python client."""
     if args.client != "python":
         wrk, why = ensure_wrk(not args.no_install)
         if wrk is not None:
             script = Path(tempfile.mkstemp(prefix="clearance-wrk-", suffix=".lua")[1])
-            script.write_text(WRK_SCRIPT)
+            script.write_text(WRK_SCRIPT.replace("@KEY@", key))
             return wrk_measure(wrk, script, args.threads), f"wrk -t{args.threads}", script
         if args.client == "wrk":
             raise SystemExit(f"SKIP {why}")
         print(f"SKIP wrk: {why}; using the Python client instead", file=sys.stderr)
     note = "Python httpx client (on a small machine the client may be the bottleneck)"
-    return python_measure, note, None
+    return python_measure(key), note, None
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -394,17 +415,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     seconds = 3.0 if args.quick else args.seconds
     signal.signal(signal.SIGTERM, _terminate)  # run the cleanup below on SIGTERM too
-    measure, client, script = choose_client(args)
-    try:
-        with running_server() as base:
-            body = body_size(base)
-            runs = bench(measure, base, args.warmup, seconds)
-    except KeyboardInterrupt:
-        print("interrupted: the server is stopped", file=sys.stderr)
-        return 130
-    finally:
-        if script is not None:
-            script.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="clearance-bench-") as tmp:
+        database_url = f"sqlite:///{Path(tmp) / 'registry.db'}"
+        key = make_key(database_url)
+        measure, client, script = choose_client(args, key)
+        try:
+            with running_server(database_url, key) as base:
+                body = body_size(base, key)
+                runs = bench(measure, base, args.warmup, seconds)
+        except KeyboardInterrupt:
+            print("interrupted: the server is stopped", file=sys.stderr)
+            return 130
+        finally:
+            if script is not None:
+                script.unlink(missing_ok=True)
     print(report(runs, client, body, seconds, args.warmup))
     return 0
 

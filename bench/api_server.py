@@ -43,23 +43,26 @@ class Constant:
         return self.response
 
 
-async def fetch_permitted(app: FastAPI) -> httpx.Response:
-    """One `permitted` answer through the full app (routing, dependencies, rendering)."""
+async def fetch_permitted(app: FastAPI, key: str) -> httpx.Response:
+    """One `permitted` answer through the full app (access control, routing, rendering)."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://bench", headers=headers
+    ) as client:
         answer = await client.get(PERMITTED)
     answer.raise_for_status()
     return answer
 
 
-def with_constant(app: FastAPI, constant: Constant) -> None:
+def with_constant(app: FastAPI, constant: Constant, key: str) -> None:
     """Wrap the app's lifespan: after its startup, capture the bytes of one permitted answer."""
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(running: FastAPI) -> AsyncIterator[None]:
         async with inner(running):
-            answer = await fetch_permitted(running)
+            answer = await fetch_permitted(running, key)
             headers = {h: answer.headers[h] for h in COPIED_HEADERS}
             constant.response = Response(answer.content, headers=headers)
             yield
@@ -67,15 +70,18 @@ def with_constant(app: FastAPI, constant: Constant) -> None:
     app.router.lifespan_context = lifespan
 
 
-def build_app(database_url: str, root: Path) -> FastAPI:
+def build_app(database_url: str, root: Path, key: str) -> FastAPI:
+    """As `clearance serve` builds it; the rate limiter runs but never refuses (1e9/s)."""
     settings = Settings(
         database_url=database_url,
         seed_catalog=root / "provider_catalog",
         seed_policies=root / "policies",
+        rate_limit=1e9,
+        rate_burst=1e9,
     )
     app = create_app(settings)
     constant = Constant()
-    with_constant(app, constant)
+    with_constant(app, constant, key)
     app.add_api_route(CONSTANT, constant.endpoint, methods=["GET"], include_in_schema=False)
     return app
 
@@ -97,6 +103,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--database-url", required=True, help="store URL (a fresh SQLite file)")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root")
     parser.add_argument("--parent", type=int, default=None, help="exit when this pid is gone")
+    parser.add_argument("--key-env", default="CLEARANCE_BENCH_KEY", help="env var with the key")
     return parser.parse_args(argv)
 
 
@@ -104,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.parent is not None:
         exit_with_parent(args.parent)
-    app = build_app(args.database_url, args.root)
+    app = build_app(args.database_url, args.root, os.environ[args.key_env])
     uvicorn.run(
         app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False, workers=1
     )

@@ -488,6 +488,37 @@ def test_readyz_503_is_a_problem_document(
     assert_problem(response, 503)
 
 
+def test_first_run_key_and_cli_revocation_on_a_real_process(
+    serve: Callable[..., ServeProcess], database_url: str
+) -> None:
+    """The first run writes a private key file and prints where; a key revoked with the CLI
+    on the database stops working on the running server within the poll interval; no raw
+    key ever reaches the process's output."""
+    server = serve(database_url)
+    assert server.key_file.stat().st_mode & 0o777 == 0o600
+    banner = server.stdout_path.read_text()
+    assert f"first run: an admin key for org 'example' is in {server.key_file}" in banner
+    assert f"$(cat {server.key_file})" in banner
+    router = server.new_key("example", "router")
+    headers = {"Authorization": f"Bearer {router}"}
+    assert server.client.get(PERMITTED, params=CONFIDENTIAL, headers=headers).status_code == 200
+    key_id = router.split("_")[1]
+    revoked = run_cli("keys", "revoke", key_id, "--database", database_url)
+    assert revoked.returncode == 0, revoked.stderr
+    took = wait_for(
+        lambda: (
+            server.client.get(PERMITTED, params=CONFIDENTIAL, headers=headers).status_code == 401
+        ),
+        timeout=5,
+    )
+    assert took < 2.0
+    verified = run_cli("audit", "verify", "--database", database_url)
+    assert verified.returncode == 0 and "intact" in verified.stdout
+    output = server.output()
+    for raw in (router, server.api_key or ""):
+        assert raw and raw.split("_", 2)[2] not in output
+
+
 # -- PostgreSQL only -------------------------------------------------------------------------
 
 

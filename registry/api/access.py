@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from starlette.responses import Response
@@ -30,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from registry.api.problems import problem
 from registry.errors import EngineError
 from registry.security import keys
+from registry.security.keys import Principal
 from registry.security.roles import GLOBAL, Action
 
 ACTION_KEY = "x-clearance-action"
@@ -65,13 +65,6 @@ def check_routes(routes: list[BaseRoute]) -> None:
         raise RuntimeError(f"routes without a declared action: {missing}")
 
 
-@dataclass(frozen=True)
-class Principal:
-    key_id: str
-    org: str
-    role: str
-
-
 class RateLimiter:
     """A token bucket per key: `rate` requests per second, bursts up to `burst`."""
 
@@ -96,11 +89,27 @@ class RateLimiter:
         return (1.0 - tokens) / self.rate
 
 
-def _header(scope: Scope, name: bytes) -> str:
+def _header(scope: Scope, name: bytes) -> bytes:
     for key, value in scope["headers"]:
         if key == name:
-            return str(value.decode("latin-1"))
-    return ""
+            return bytes(value)
+    return b""
+
+
+def authenticate(snapshot: Any, header: bytes) -> Principal | None:
+    """The key an `Authorization` header carries, if it is active and its secret matches."""
+    known: Principal | None = snapshot.principals.get(header)
+    if known is not None:
+        return known
+    token = keys.bearer(header.decode("latin-1"))
+    key_id = keys.key_id_of(token) if token else None
+    info = snapshot.keys.get(key_id) if key_id else None
+    if token is None or info is None or not keys.matches(token, info.digest):
+        return None
+    principal = Principal(info.id, info.org, info.role)
+    if len(snapshot.principals) < 10_000:
+        snapshot.principals[header] = principal
+    return principal
 
 
 def unauthorized(detail: str) -> Response:
@@ -174,17 +183,16 @@ class AccessMiddleware:
         snapshot = self.state.holder.snapshot
         if snapshot is None:
             return problem(503, "CLR-A503", "Not ready", "no snapshot loaded yet", "retry shortly")
-        token = keys.bearer(_header(scope, b"authorization"))
-        key_id = keys.key_id_of(token) if token else None
-        info = snapshot.keys.get(key_id) if key_id else None
-        if token is None or info is None or not keys.matches(token, info.digest):
-            return unauthorized("no valid API key" if token else "no API key")
+        header = _header(scope, b"authorization")
+        info = authenticate(snapshot, header)
+        if info is None:
+            return unauthorized("no valid API key" if header else "no API key")
         org = params.get("org")
         if org is not None and org != info.org:
             return not_visible(scope["path"])
         domain = org or (GLOBAL if action == Action.catalog_import else info.org)
         try:
-            allowed = snapshot.authorizer.allowed(info.id, domain, action)
+            allowed = snapshot.authorizer.allowed(info.key_id, domain, action)
         except EngineError as err:
             return problem(503, err.code, "Unavailable", err.message, err.remedy)
         if not allowed:
@@ -195,14 +203,14 @@ class AccessMiddleware:
                 f"role {info.role!r} may not {action}",
                 "ask an org admin for a key with a role that has this action",
             )
-        wait = self.limiter.wait(info.id)
+        wait = self.limiter.wait(info.key_id)
         if wait > 0:
             response = problem(
                 429, "CLR-A429", "Too many requests", "rate limit exceeded", "slow down"
             )
             response.headers["Retry-After"] = str(math.ceil(wait))
             return response
-        scope.setdefault("state", {})["principal"] = Principal(info.id, info.org, info.role)
+        scope.setdefault("state", {})["principal"] = info
         return None
 
     async def _bounded(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:

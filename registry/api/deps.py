@@ -7,13 +7,13 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from registry.api.access import Principal
 from registry.api.metrics import Metrics
 from registry.api.problems import ProblemError
 from registry.api.settings import Settings
 from registry.api.snapshot import Snapshot, SnapshotHolder, Stale
 from registry.catalog.loader import Catalog
 from registry.engine.engine import Engine
+from registry.security.keys import Principal
 from registry.store.repository import Store
 
 

@@ -22,6 +22,7 @@ from registry.catalog.loader import Catalog
 from registry.engine.rbac import Authorizer, Grant
 from registry.errors import InputError
 from registry.policy.loader import LoadedPolicy, load_policy_text
+from registry.security.keys import Principal
 from registry.store.access import KeyInfo
 from registry.store.repository import Store, StoredPolicy
 
@@ -41,6 +42,10 @@ class Snapshot:
     policies: Mapping[tuple[str, str], PolicyEntry]
     keys: Mapping[str, KeyInfo] = field(default_factory=dict)  # active keys by id
     authorizer: Authorizer = field(default_factory=lambda: Authorizer(()))
+    # `Authorization` header values already verified against `keys` (digest compared in
+    # constant time once); only verified values are ever added, and a new snapshot (after
+    # any key change) starts empty, so a revoked key is never found here.
+    principals: dict[bytes, Principal] = field(default_factory=dict)
     responses: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
 
     def remember(self, key: Any, value: Any, limit: int = 4096) -> Any:

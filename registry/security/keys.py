@@ -18,6 +18,15 @@ _KEY = re.compile(r"^clr_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 
 
 @dataclass(frozen=True)
+class Principal:
+    """Who is calling: an authenticated key, its org (`*` for catalog-admins) and role."""
+
+    key_id: str
+    org: str
+    role: str
+
+
+@dataclass(frozen=True)
 class NewKey:
     """A key just made: `raw` is shown once and never stored."""
 
