@@ -11,15 +11,15 @@ PORT ?= 8000
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev,integration]"
 	touch $(STAMP)
 
 serve: $(STAMP)
 	$(BIN)/clearance serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check registry cli tests bench
-	$(BIN)/ruff format --check registry cli tests bench
+	$(BIN)/ruff check registry cli clearance_client tests bench examples
+	$(BIN)/ruff format --check registry cli clearance_client tests bench examples
 	$(BIN)/mypy
 
 # The store tests need a real PostgreSQL server: ensure-postgres.sh installs it if missing
