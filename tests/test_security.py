@@ -214,6 +214,10 @@ def test_writes_need_their_roles(harness: Harness) -> None:
         harness.client.post("/v1/catalog", headers=harness.auth("catalog"), **upload).status_code
         == 200
     )
+    imports = harness.client.get("/v1/audit", headers=harness.auth("catalog")).json()["entries"]
+    assert [e["action"] for e in imports] == ["catalog.import", "catalog.import"]
+    assert imports[-1]["actor"] == harness.ids["catalog"] and imports[0]["actor"] == "bootstrap"
+    assert harness.client.get("/v1/audit", headers=harness.auth("router")).status_code == 403
     # the catalog admin acts on the catalog only: no org is visible to it
     assert (
         harness.client.get("/v1/orgs/example/policies", headers=harness.auth("catalog")).status_code

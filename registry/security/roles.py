@@ -39,7 +39,7 @@ PERMISSIONS: dict[Role, tuple[Action, ...]] = {
     Role.viewer: (*_READ, Action.audit_read),
     Role.editor: (*_READ, Action.audit_read, Action.policy_write),
     Role.admin: (*_READ, Action.audit_read, Action.policy_write, Action.key_read, Action.key_write),
-    Role.catalog_admin: (Action.catalog_import, Action.evaluate),
+    Role.catalog_admin: (Action.catalog_import, Action.evaluate, Action.audit_read),
 }
 
 ORG_ROLES: tuple[Role, ...] = (Role.admin, Role.editor, Role.viewer, Role.router)

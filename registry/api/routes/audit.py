@@ -24,3 +24,14 @@ async def audit(
     with `clearance audit verify` on the database."""
     entries = await run_in_threadpool(state.store.audit_entries, org, after)
     return {"org": org, "entries": [e.to_json() for e in entries]}
+
+
+@router.get("/v1/audit", openapi_extra=requires(Action.audit_read))
+async def catalog_audit(
+    state: StateDep,
+    after: Annotated[int, Query(ge=0, le=2**62, description="entries after this seq")] = 0,
+) -> dict[str, Any]:
+    """The shared catalog's entries (imports), which belong to no org: readable by every
+    key whose role may read an audit log, catalog admins included."""
+    entries = await run_in_threadpool(state.store.audit_entries, "", after)
+    return {"org": None, "entries": [e.to_json() for e in entries]}
