@@ -1,0 +1,109 @@
+"""`AsyncClearanceClient`: the asyncio client, the same API and rules as `ClearanceClient`.
+
+Safe to share between tasks: the cache's lock is never held across an `await`. Create it
+inside the event loop that uses it (an `httpx.AsyncClient` belongs to one loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+from clearance_client.answer import Permitted, Query
+from clearance_client.core import (
+    DEFAULT_TIMEOUT,
+    ClientCore,
+    Failure,
+    Options,
+    auth_headers,
+    checked_base_url,
+)
+
+
+class AsyncClearanceClient:
+    """See `ClearanceClient`: the same arguments, `permitted` is a coroutine."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        max_staleness: float = 300.0,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retries: int = 2,
+        backoff: float = 0.1,
+        max_backoff: float = 2.0,
+        total_timeout: float = 10.0,
+        max_entries: int = 1024,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        options = Options(
+            max_staleness=max_staleness,
+            retries=retries,
+            backoff=backoff,
+            max_backoff=max_backoff,
+            total_timeout=total_timeout,
+            max_entries=max_entries,
+            clock=clock,
+        )
+        self._core = ClientCore(options)
+        self._http = httpx.AsyncClient(
+            base_url=checked_base_url(base_url),
+            headers=auth_headers(api_key),
+            timeout=timeout,
+            transport=transport,
+        )
+
+    async def permitted(
+        self,
+        org: str,
+        policy: str,
+        data_class: str | None,
+        model: str | None = None,
+        format: str = "json",
+    ) -> Permitted:
+        """See `ClearanceClient.permitted`."""
+        query = Query(org, policy, data_class, model, format)
+        started, attempt = time.monotonic(), 0
+        while True:
+            outcome = await self._try(query)
+            if isinstance(outcome, Permitted):
+                return outcome
+            wait = self._core.delay(attempt, outcome, started)
+            if wait is None:
+                return self._core.give_up(query, outcome, attempt + 1)
+            await asyncio.sleep(wait)
+            attempt += 1
+
+    async def _try(self, query: Query) -> Permitted | Failure:
+        sent, headers = self._core.prepare(query)
+        try:
+            response = await self._http.get(query.path, params=query.params, headers=headers)
+        except httpx.RequestError as err:
+            return self._core.on_error(err)
+        return self._core.on_response(query, sent, response)
+
+    @property
+    def cached(self) -> int:
+        """How many answers the cache holds."""
+        return len(self._core.cache)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
