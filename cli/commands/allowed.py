@@ -1,8 +1,11 @@
-"""`clearance allowed`: the permitted set of a policy data class."""
+"""`clearance allowed`: the permitted set of a policy data class, or a router's form of it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,6 +16,7 @@ from cli.common import (
     DataClassOpt,
     ModelOpt,
     PolicyOpt,
+    fail,
     guarded,
     parse_as_of,
     read_catalog,
@@ -21,14 +25,120 @@ from cli.common import (
 from cli.exitcodes import ExitCode
 from cli.outputs.console import console
 from cli.outputs.evaluation import render_table, to_json
-from cli.outputs.routers import openrouter_only, to_openrouter
+from cli.outputs.routers import filter_report, render_json, render_yaml
+from registry.catalog.loader import Catalog
+from registry.engine.decisions import Evaluation
 from registry.engine.engine import Engine
+from registry.policy.loader import ResolvedClass
+from registry.routers.formats import restricts, router_formats
+from registry.routers.litellm import to_litellm
+from registry.routers.litellm_config import filter_config
+from registry.routers.openrouter import openrouter_only
+from registry.routers.vercel import vercel_only
+from registry.yamlload import load_file
 
 
 class AllowedFormat(StrEnum):
     table = "table"
     json = "json"
     openrouter = "openrouter"
+    litellm = "litellm"
+    vercel = "vercel"
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What every output of `allowed` may read."""
+
+    result: Evaluation
+    catalog: Catalog
+    cls: ResolvedClass
+    litellm_config: Path | None
+
+
+def _echo_err(lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(line, err=True)
+
+
+def _table(ctx: Allowed) -> ExitCode:
+    render_table(ctx.result, console())
+    return ExitCode.OK
+
+
+def _json(ctx: Allowed) -> ExitCode:
+    typer.echo(to_json(ctx.result), nl=False)
+    return ExitCode.OK
+
+
+def _openrouter_warnings(ctx: Allowed) -> list[str]:
+    _, missing = openrouter_only(ctx.result, ctx.catalog)
+    return [f"warning: permitted {t} has no OpenRouter slug; it is left out" for t in missing]
+
+
+def _vercel_warnings(ctx: Allowed) -> list[str]:
+    _, left_out = vercel_only(ctx.result, ctx.catalog)
+    return [
+        f"warning: permitted {t} cannot be expressed for the Vercel AI Gateway "
+        + (
+            "(its provider has no gateway slug)"
+            if not ctx.catalog.providers[t.split("/", 1)[0]].aliases.vercel
+            else "(the gateway cannot pin a region and a sibling deployment is denied)"
+        )
+        + "; it is left out"
+        for t in left_out
+    ]
+
+
+REFUSALS = {
+    "openrouter": "no permitted deployment has an OpenRouter slug; refusing to print a "
+    "provider object that would not restrict routing",
+    "vercel": "no provider with a Vercel AI Gateway slug has every deployment permitted; "
+    "refusing to print gateway options that would not restrict routing",
+}
+
+
+def _router(fmt: str, warnings: Callable[[Allowed], list[str]]) -> Callable[[Allowed], ExitCode]:
+    def emit(ctx: Allowed) -> ExitCode:
+        document = router_formats()[fmt](ctx.result, ctx.catalog, ctx.cls)
+        _echo_err(warnings(ctx))
+        if not restricts(fmt, document):  # e.g. an empty `only`: fail closed
+            typer.echo(f"error: {REFUSALS[fmt]}", err=True)
+            return ExitCode.FAILED
+        typer.echo(render_json(document), nl=False)
+        return ExitCode.OK
+
+    return emit
+
+
+def _litellm(ctx: Allowed) -> ExitCode:
+    """The LiteLLM view, or with --litellm-config that config with only permitted entries."""
+    view = to_litellm(ctx.result, ctx.catalog, ctx.cls)
+    path = ctx.litellm_config
+    if path is None:
+        typer.echo(render_json(view), nl=False)
+        return ExitCode.OK
+    doc = guarded(lambda: load_file(path))
+    filtered = guarded(lambda: filter_config(doc, view))
+    _echo_err(filter_report(filtered, doc.file, str(view["tag"])))
+    if not filtered.kept:
+        typer.echo(
+            f"error: no model_list entry of {doc.file} is permitted for data class "
+            f"{ctx.result.data_class}; refusing to print an empty model_list",
+            err=True,
+        )
+        return ExitCode.FAILED
+    typer.echo(render_yaml(filtered.config), nl=False)
+    return ExitCode.OK
+
+
+OUTPUTS: dict[AllowedFormat, Callable[[Allowed], ExitCode]] = {
+    AllowedFormat.table: _table,
+    AllowedFormat.json: _json,
+    AllowedFormat.openrouter: _router("openrouter", _openrouter_warnings),
+    AllowedFormat.litellm: _litellm,
+    AllowedFormat.vercel: _router("vercel", _vercel_warnings),
+}
 
 
 def allowed(
@@ -40,28 +150,22 @@ def allowed(
     fmt: Annotated[AllowedFormat, typer.Option("--format", help="Output format.")] = (
         AllowedFormat.table
     ),
+    litellm_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--litellm-config",
+            help="With --format litellm: a LiteLLM proxy config to print with only its "
+            "permitted model_list entries (each tagged clearance:<data class>).",
+        ),
+    ] = None,
 ) -> None:
-    """Print the deployments the policy permits for a data class (exit 0 even when none)."""
+    """Print the deployments the policy permits for a data class (exit 0 even when none;
+    router formats exit 1 rather than print something that would not restrict routing)."""
+    if litellm_config is not None and fmt is not AllowedFormat.litellm:
+        fail("--litellm-config is only used with --format litellm")
     day = parse_as_of(as_of)
     loaded = read_policy(policy)
     cat = read_catalog(catalog)
     result = guarded(lambda: Engine().evaluate(loaded, cat, data_class, model, day))
-    if fmt is AllowedFormat.json:
-        typer.echo(to_json(result), nl=False)
-    elif fmt is AllowedFormat.openrouter:
-        only, missing = openrouter_only(result, cat)
-        for target in missing:
-            typer.echo(
-                f"warning: permitted {target} has no OpenRouter slug; it is left out", err=True
-            )
-        if not only:  # an empty `only` would not restrict OpenRouter at all: fail closed
-            typer.echo(
-                "error: no permitted deployment has an OpenRouter slug; refusing to "
-                "print a provider object that would not restrict routing",
-                err=True,
-            )
-            raise typer.Exit(int(ExitCode.FAILED))
-        typer.echo(to_openrouter(result, cat, loaded.data_class(data_class)), nl=False)
-    else:
-        render_table(result, console())
-    raise typer.Exit(int(ExitCode.OK))
+    cls = guarded(lambda: loaded.data_class(data_class))
+    raise typer.Exit(int(OUTPUTS[fmt](Allowed(result, cat, cls, litellm_config))))

@@ -82,7 +82,7 @@ def _provider_problems(provider: Provider, doc: Document, stem: str) -> list[Pro
 
 
 def _alias_entries(provider: Provider) -> Iterable[tuple[str, str, KeyPath]]:
-    for kind in ("openrouter", "litellm", "hosts"):
+    for kind in ("openrouter", "litellm", "vercel", "hosts"):
         for k, value in enumerate(getattr(provider.aliases, kind)):
             yield f"{kind}:{value.lower()}", provider.id, ("aliases", kind, k)
     for i, dep in enumerate(provider.deployments):

@@ -72,10 +72,19 @@ def _check_fact_path(value: str) -> str:
 FactPath = Annotated[str, AfterValidator(_check_fact_path)]
 
 
-class Aliases(StrictModel):
+class DeploymentAliases(StrictModel):
+    """Names routers use for one deployment: regional OpenRouter slugs and API hosts."""
+
     openrouter: list[Token] = []
     litellm: list[Token] = []
     hosts: list[Host] = []
+
+
+class Aliases(DeploymentAliases):
+    """Names routers use for a provider; `vercel` (Vercel AI Gateway provider slugs) exists
+    only here: the gateway cannot pin a deployment, so a deployment has no such slug."""
+
+    vercel: list[Slug] = []
 
 
 class Certification(StrictModel):
@@ -131,7 +140,7 @@ class Deployment(FactBlock):
     id: Slug
     hosts: list[Host] = []
     cloud_regions: list[Token] = []
-    aliases: Aliases = Aliases()
+    aliases: DeploymentAliases = DeploymentAliases()
 
 
 class ModelOffering(StrictModel):

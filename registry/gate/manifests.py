@@ -4,14 +4,14 @@
   data_class}]`; `provider` is `provider` (any of its deployments) or `provider/deployment`.
 - LiteLLM proxy config: `model_list:`; the provider from the `litellm_params.model` prefix or
   the `api_base` host (catalog aliases), the deployment from `aws_region_name`,
-  `vertex_location`, `region_name` or a regional host.
+  `vertex_location`, `region_name` or a regional host — resolved by
+  `registry.routers.litellm_match`, the module a LiteLLM hook uses, so both always agree.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlparse
 
 from pydantic import Field, ValidationError
 
@@ -19,11 +19,12 @@ from registry.catalog.facts import targets
 from registry.catalog.loader import Catalog
 from registry.errors import InputError, Problem
 from registry.gate.report import Entry
+from registry.routers.litellm import litellm_index
+from registry.routers.litellm_config import ConfigEntry, config_entries
+from registry.routers.litellm_match import resolve
 from registry.schema_types import StrictModel
 from registry.validation import problems_from_validation
 from registry.yamlload import Document, load_file, render_path
-
-REGION_KEYS = ("aws_region_name", "vertex_location", "region_name")
 
 
 class Use(StrictModel):
@@ -114,89 +115,29 @@ def _clearance(doc: Document, catalog: Catalog) -> list[Entry]:
     return entries
 
 
-def _alias_maps(catalog: Catalog) -> tuple[dict[str, str], dict[str, tuple[str, str | None]]]:
-    prefixes: dict[str, str] = {}
-    hosts: dict[str, tuple[str, str | None]] = {}
-    for provider in catalog.providers.values():
-        for prefix in provider.aliases.litellm:
-            prefixes[prefix.lower()] = provider.id
-        for host in provider.aliases.hosts:
-            hosts[host.lower()] = (provider.id, None)
-        for dep in provider.deployments:
-            for host in [*dep.hosts, *dep.aliases.hosts]:
-                hosts[host.lower()] = (provider.id, f"{provider.id}/{dep.id}")
-    return prefixes, hosts
-
-
-def _litellm_entry(
-    doc: Document,
-    i: int,
-    item: Any,
-    catalog: Catalog,
-    maps: tuple[dict[str, str], dict[str, tuple[str, str | None]]],
-) -> Entry:
-    where = ("model_list", i)
-    params = item.get("litellm_params") if isinstance(item, dict) else None
-    if not isinstance(params, dict) or not isinstance(params.get("model"), str):
-        raise _invalid(
-            doc,
-            where,
-            "a model_list entry needs litellm_params.model (a string)",
-            "write litellm_params: {model: provider/model-name}",
-        )
-    model: str = params["model"]
-    prefixes, hosts = maps
-    host = urlparse(str(params.get("api_base") or "")).hostname or ""
-    provider = prefixes.get(model.split("/", 1)[0].lower()) if "/" in model else None
-    pinned = hosts.get(host.lower())
-    if provider is None and pinned is not None:
-        provider = pinned[0]
-    region = next((str(params[k]) for k in REGION_KEYS if params.get(k)), None)
-    label = model + (f" ({region})" if region else "") + (f" @ {host}" if host else "")
-    line = doc.line_of((*where, "litellm_params", "model"))
-    group = str(item.get("model_name") or model)
-    if provider is None:
-        return Entry(
-            doc.file,
-            line,
-            "litellm",
-            label,
-            None,
-            (),
-            None,
-            None,
-            f"unknown provider for {model!r}: no catalog alias matches its prefix or api_base host",
-            group,
-        )
-    found = _provider_targets(catalog, provider, None)
-    problem = None
-    if pinned is not None and pinned[0] == provider and pinned[1] is not None:
-        found = (pinned[1],)
-    elif region is not None:
-        matching = tuple(d for d in _deployments_in_region(catalog, provider, region))
-        if not matching:
-            problem = f"{provider} has no deployment in region {region!r} in the catalog"
-        found = matching
-    return Entry(doc.file, line, "litellm", label, provider, found, None, None, problem, group)
-
-
-def _deployments_in_region(catalog: Catalog, provider: str, region: str) -> list[str]:
-    deployments = catalog.providers[provider].deployments
-    return [
-        f"{provider}/{d.id}"
-        for d in deployments
-        if region.lower() in {r.lower() for r in d.cloud_regions} or region.lower() == d.id
-    ]
+def _litellm_entry(doc: Document, entry: ConfigEntry, index: dict[str, Any]) -> Entry:
+    """One config entry resolved exactly as a LiteLLM hook resolves it (`litellm_match`)."""
+    found = resolve(index, entry.params)
+    model = str(entry.params["model"])
+    label = (
+        model
+        + (f" ({found.region})" if found.region else "")
+        + (f" @ {found.host}" if found.host else "")
+    )
+    return Entry(
+        doc.file,
+        entry.line,
+        "litellm",
+        label,
+        found.provider,
+        found.candidates,
+        None,
+        None,
+        found.problem,
+        entry.name,
+    )
 
 
 def _litellm(doc: Document, catalog: Catalog) -> list[Entry]:
-    items = doc.data.get("model_list")
-    if not isinstance(items, list) or not items:
-        raise _invalid(
-            doc,
-            ("model_list",),
-            "model_list must be a non-empty list",
-            "list the proxy's deployments under model_list:",
-        )
-    maps = _alias_maps(catalog)
-    return [_litellm_entry(doc, i, item, catalog, maps) for i, item in enumerate(items)]
+    index = litellm_index(catalog)
+    return [_litellm_entry(doc, entry, index) for entry in config_entries(doc, "CLR-G001")]

@@ -1,8 +1,11 @@
 """Decisions on the hot path: `permitted` and `explain` from the in-memory snapshot.
 
 `permitted` answers from a per-snapshot cache of rendered bodies keyed by (policy revision,
-catalog revision, data class, model, date); the weak ETag is a hash of the decisions, so it
-changes iff the answer changes, and `If-None-Match` gets 304 without re-rendering anything.
+catalog revision, data class, model, format, date); one evaluation serves every format. The
+weak ETag of `format=json` is a hash of the decisions, that of a router format (openrouter,
+litellm, vercel) a hash of its bytes, so it changes iff the answer changes, and
+`If-None-Match` gets 304 without re-rendering anything. A router document that would not
+restrict the router is never served: 409 instead.
 """
 
 from __future__ import annotations
@@ -10,24 +13,27 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.api.access import requires
 from registry.api.deps import AppState, StateDep, catalog_of, fresh_snapshot
-from registry.api.problems import ProblemError
+from registry.api.problems import ProblemError, problem
 from registry.api.snapshot import PolicyEntry, Snapshot
 from registry.catalog.loader import Catalog
+from registry.engine.decisions import Evaluation
 from registry.engine.explain import explain as explain_targets
 from registry.policy.loader import load_policy_text
+from registry.routers.formats import compact_body
 from registry.security.roles import Action
 from registry.store.repository import etag_matches
 
 router = APIRouter(tags=["decisions"])
 POLICY = "/v1/orgs/{org}/policies/{name}"
+FORMATS = ("json", "openrouter", "litellm", "vercel")
 
 
 def _entry(snapshot: Snapshot, org: str, name: str) -> tuple[PolicyEntry, Catalog]:
@@ -59,37 +65,57 @@ def _today() -> Any:
     return datetime.now(UTC).date()
 
 
-def _render(
-    state: AppState,
-    snapshot: Snapshot,
-    entry: PolicyEntry,
-    catalog: Catalog,
-    data_class: str | None,
-    model: str | None,
-) -> tuple[bytes, str]:
+def _base_key(entry: PolicyEntry, catalog: Catalog, query: Query, day: date) -> tuple[Any, ...]:
+    stored = entry.stored
+    evaluated = (stored.content_hash, catalog.revision, query.data_class, query.model, day)
+    return (stored.org, stored.name, *evaluated)
+
+
+def _evaluation(
+    state: AppState, snapshot: Snapshot, entry: PolicyEntry, catalog: Catalog, query: Query
+) -> tuple[Evaluation, tuple[Any, ...]]:
+    """The evaluation behind every format of one query (computed once per snapshot), and
+    the cache key of that query."""
     day = _today()
-    key = (
-        "permitted",
-        entry.stored.org,
-        entry.stored.name,
-        entry.stored.content_hash,
-        catalog.revision,
-        data_class,
-        model,
-        day,
-    )
-    cached: tuple[bytes, str] | None = snapshot.responses.get(key)
+    base = _base_key(entry, catalog, query, day)
+    cached: Evaluation | None = snapshot.responses.get(("evaluation", *base))
     if cached is None:
-        result = state.engine.evaluate(entry.loaded, catalog, data_class, model, day)
-        answer = result.to_json()
-        answer["policy_revision"] = entry.stored.content_hash
-        body = json.dumps(
-            {**answer, "store_revision": snapshot.generation},
-            ensure_ascii=False,
-            separators=(",", ":"),
-        ).encode()
-        cached = snapshot.remember(key, (body, answer_etag(answer)))
-    return cached
+        evaluated = state.engine.evaluate(entry.loaded, catalog, query.data_class, query.model, day)
+        cached = snapshot.remember(("evaluation", *base), evaluated)
+    return cached, base
+
+
+def _json_body(entry: PolicyEntry, snapshot: Snapshot, result: Evaluation) -> tuple[bytes, str]:
+    answer = result.to_json()
+    answer["policy_revision"] = entry.stored.content_hash
+    body = json.dumps(
+        {**answer, "store_revision": snapshot.generation},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    return body, answer_etag(answer)
+
+
+def _render(
+    state: AppState, snapshot: Snapshot, entry: PolicyEntry, catalog: Catalog, query: Query
+) -> tuple[bytes, str] | None:
+    """The body and ETag of one answer, rendered once per snapshot, query and day. A router
+    format's weak ETag is a hash of exactly its bytes; None when its document would not
+    restrict the router (an empty `only`): that is never served."""
+    result, base = _evaluation(state, snapshot, entry, catalog, query)
+    key = ("permitted", *base, query.fmt)
+    if key in snapshot.responses:
+        cached: tuple[bytes, str] | None = snapshot.responses[key]
+        return cached
+    rendered: tuple[bytes, str] | None = None
+    if query.fmt == "json":
+        rendered = _json_body(entry, snapshot, result)
+    else:
+        cls = entry.loaded.data_class(query.data_class)
+        if (body := compact_body(query.fmt, result, catalog, cls)) is not None:
+            rendered = (body, f'W/"{hashlib.sha256(body).hexdigest()[:32]}"')
+    snapshot.remember(key, rendered)
+    return rendered
 
 
 PERMITTED_PARAMETERS: list[dict[str, Any]] = [
@@ -113,7 +139,9 @@ PERMITTED_PARAMETERS: list[dict[str, Any]] = [
         "name": "format",
         "in": "query",
         "required": False,
-        "schema": {"type": "string", "enum": ["json"], "default": "json"},
+        "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
+        "description": "json: the permitted set; openrouter, litellm, vercel: what that "
+        "router needs to stay on it (docs/routers.md)",
     },
     {
         "name": "min_revision",
@@ -125,17 +153,25 @@ PERMITTED_PARAMETERS: list[dict[str, Any]] = [
 ]
 
 
-def _query(request: Request) -> tuple[str | None, str | None, int | None]:
+class Query(NamedTuple):
+    data_class: str | None
+    model: str | None
+    fmt: str
+    min_revision: int | None
+
+
+def _query(request: Request) -> Query:
     """The hot path reads its query by hand: FastAPI's per-parameter validation costs more
     than the rest of the handler (measured with bench/api.py)."""
     query = request.query_params
-    if query.get("format", "json") != "json":
+    fmt = query.get("format", "json")
+    if fmt not in FORMATS:
         raise ProblemError(
             422,
             "CLR-R422",
             "Invalid request",
-            f"format {query.get('format')!r} is not supported",
-            "use format=json (router formats arrive with the router issue)",
+            f"format {fmt!r} is not supported",
+            f"use format={', '.join(FORMATS)}",
         )
     raw = query.get("min_revision")
     min_revision = None
@@ -149,7 +185,7 @@ def _query(request: Request) -> tuple[str | None, str | None, int | None]:
                 "send the X-Clearance-Revision value of a previous answer",
             )
         min_revision = int(raw)
-    return query.get("data_class"), query.get("model"), min_revision
+    return Query(query.get("data_class"), query.get("model"), fmt, min_revision)
 
 
 @router.get(
@@ -158,7 +194,9 @@ def _query(request: Request) -> tuple[str | None, str | None, int | None]:
     openapi_extra=requires(Action.decision_read, parameters=PERMITTED_PARAMETERS),
 )
 async def permitted(request: Request) -> Response:
-    """The permitted set, exactly as `clearance allowed --format json` prints it.
+    """The permitted set, exactly as `clearance allowed --format json` prints it; with
+    `format=openrouter|litellm|vercel` that router's document (as `allowed --format` prints
+    it, compact), or 409 when it could not restrict the router.
 
     Only `Request` in the signature: FastAPI then validates nothing per request (org and
     name come from the router's match, the query is parsed once per snapshot and query).
@@ -188,16 +226,32 @@ def _responses(
 ) -> tuple[int | None, str, Response, Response]:
     """Both possible responses for one query on one snapshot, built once and then reused
     as they are (a Response is a reusable ASGI app): the hot path only picks one."""
-    data_class, model, min_revision = _query(request)
+    query = _query(request)
     entry, catalog = _entry(snapshot, org, name)
-    body, etag = _render(state, snapshot, entry, catalog, data_class, model)
+    rendered = _render(state, snapshot, entry, catalog, query)
+    if rendered is None:  # never an object that would not restrict the router: a problem
+        refusal = _unroutable(query)
+        return query.min_revision, "", refusal, refusal
+    body, etag = rendered
     headers = {
         "ETag": etag,
         "Cache-Control": state.settings.cache_control,
         "X-Clearance-Revision": str(snapshot.generation),
     }
     answer = Response(body, media_type="application/json", headers=headers)
-    return min_revision, etag, answer, Response(status_code=304, headers=headers)
+    return query.min_revision, etag, answer, Response(status_code=304, headers=headers)
+
+
+def _unroutable(query: Query) -> Response:
+    return problem(
+        409,
+        "CLR-R409",
+        "Nothing routable",
+        f"no permitted deployment of data class {query.data_class or '(default)'} can be "
+        f"expressed as {query.fmt} routing options; an empty `only` would not restrict routing",
+        "see format=json for the permitted set; add the router's aliases to the catalog or "
+        "permit a provider whose every deployment the policy allows",
+    )
 
 
 async def _explain(
