@@ -1,0 +1,205 @@
+"""The LiteLLM hook end to end: a real `litellm.Router` with two OpenAI-compatible fake
+upstreams on loopback (standing in for OpenAI's EU and US endpoints, which we cannot call
+here), a real `clearance serve` process, and the real async client.
+
+The Router's entries name their region (`region_name: eu|us`), which the catalog maps to
+`openai/eu` and `openai/us`; `eu-confidential` permits only `openai/eu` for confidential
+data and both for public data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.serveproc import ServeProcess
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network at import
+
+POLICY = "eu-confidential"
+
+
+class Upstream:
+    """An OpenAI-compatible chat endpoint that counts the requests it answers."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.hits = name, Counter[str]()
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", 0))
+                json.loads(self.rfile.read(length) or b"{}")
+                upstream.hits[self.path] += 1
+                body = json.dumps(
+                    {
+                        "id": "chatcmpl-1",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": "gpt-4o-mini",
+                        "choices": [
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": upstream.name},
+                                "finish_reason": "stop",
+                            }
+                        ],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                    }
+                ).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def total(self) -> int:
+        return sum(self.hits.values())
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def upstreams() -> Iterator[dict[str, Upstream]]:
+    made = {"eu": Upstream("eu"), "us": Upstream("us")}
+    yield made
+    for upstream in made.values():
+        upstream.close()
+
+
+def model_list(upstreams: dict[str, Upstream]) -> list[dict[str, Any]]:
+    return [
+        {
+            "model_name": "gpt",
+            "litellm_params": {
+                "model": "openai/gpt-4o-mini",
+                "api_base": upstream.url,
+                "api_key": "sk-test",
+                "region_name": region,
+            },
+        }
+        for region, upstream in upstreams.items()
+    ]
+
+
+async def _ask(router: Any, data_class: str | None, times: int) -> list[str]:
+    answers = []
+    for _ in range(times):
+        metadata = {"clearance_data_class": data_class} if data_class else {}
+        reply = await router.acompletion(
+            model="gpt", messages=[{"role": "user", "content": "hi"}], metadata=metadata
+        )
+        answers.append(reply.choices[0].message.content)
+    return answers
+
+
+def test_the_router_reaches_only_permitted_deployments(
+    tmp_path: Path, upstreams: dict[str, Upstream]
+) -> None:
+    import litellm
+
+    from clearance_client import AsyncClearanceClient
+    from clearance_client.litellm_hook import ClearanceFilter
+
+    with ServeProcess(f"sqlite:///{tmp_path / 'h.db'}", tmp_path / "logs") as server:
+        key = server.new_key("example", "router")
+
+        async def scenario() -> dict[str, Any]:
+            client = AsyncClearanceClient(server.base_url, key, max_staleness=300)
+            hook = ClearanceFilter(client, org="example", policy=POLICY)
+            previous = list(litellm.callbacks)
+            litellm.callbacks = [hook]
+            try:
+                router = litellm.Router(model_list=model_list(upstreams), num_retries=0)
+                confidential = await _ask(router, "confidential", 8)
+                eu_only = upstreams["us"].total
+                public = await _ask(router, "public", 24)
+                server.stop()  # the registry goes away: the fresh cache still decides
+                cached = await _ask(router, "confidential", 4)
+                return {
+                    "confidential": confidential,
+                    "us_hits_while_confidential": eu_only,
+                    "public": public,
+                    "cached": cached,
+                }
+            finally:
+                litellm.callbacks = previous
+                await client.aclose()
+
+        seen = asyncio.run(scenario())
+    assert seen["confidential"] == ["eu"] * 8
+    assert seen["us_hits_while_confidential"] == 0
+    assert set(seen["public"]) == {"eu", "us"}  # both permitted: the router spreads load
+    assert seen["cached"] == ["eu"] * 4
+
+
+def test_without_the_registry_and_without_a_cache_nothing_is_sent(
+    tmp_path: Path, upstreams: dict[str, Upstream]
+) -> None:
+    import litellm
+
+    from clearance_client import AsyncClearanceClient
+    from clearance_client.litellm_hook import ClearanceFilter
+
+    with ServeProcess(f"sqlite:///{tmp_path / 'h.db'}", tmp_path / "logs") as server:
+        key = server.new_key("example", "router")
+        base = server.base_url
+    # the server is stopped; the client never had an answer
+
+    async def scenario() -> list[str]:
+        client = AsyncClearanceClient(base, key, retries=0, total_timeout=2)
+        previous = list(litellm.callbacks)
+        litellm.callbacks = [ClearanceFilter(client, org="example", policy=POLICY)]
+        failures = []
+        try:
+            router = litellm.Router(model_list=model_list(upstreams), num_retries=0)
+            for data_class in ("confidential", "public", None):
+                try:
+                    await _ask(router, data_class, 1)
+                except Exception as err:  # litellm raises its own "no deployments" error
+                    failures.append(type(err).__name__)
+        finally:
+            litellm.callbacks = previous
+            await client.aclose()
+        return failures
+
+    failures = asyncio.run(scenario())
+    assert len(failures) == 3
+    assert upstreams["eu"].total == upstreams["us"].total == 0
+
+
+def test_data_class_comes_from_metadata_then_tags() -> None:
+    from clearance_client.litellm_hook import data_class_of
+
+    assert data_class_of(None) is None
+    assert data_class_of({"metadata": {"clearance_data_class": "phi"}}) == "phi"
+    assert data_class_of({"tags": ["team-a", "clearance:internal"]}) == "internal"
+    assert data_class_of({"metadata": {"tags": ["clearance:public"]}}) == "public"
+    key_tags = {"metadata": {"user_api_key_metadata": {"tags": ["clearance:confidential"]}}}
+    assert data_class_of(key_tags) == "confidential"
+    explicit_wins = {"metadata": {"clearance_data_class": "phi", "tags": ["clearance:public"]}}
+    assert data_class_of(explicit_wins) == "phi"
+    assert data_class_of({"tags": ["clearance:"], "metadata": "x"}) is None
