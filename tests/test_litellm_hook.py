@@ -2,9 +2,10 @@
 upstreams on loopback (standing in for OpenAI's EU and US endpoints, which we cannot call
 here), a real `clearance serve` process, and the real async client.
 
-The Router's entries name their region (`region_name: eu|us`), which the catalog maps to
-`openai/eu` and `openai/us`; `eu-confidential` permits only `openai/eu` for confidential
-data and both for public data.
+The upstreams listen on 127.0.0.1 and 127.0.0.2; the registry serves a copy of the shipped
+catalog in which those are hosts of `openai/eu` and `openai/us` (an `api_base` host the
+catalog does not know is never permitted). `eu-confidential` permits only `openai/eu` for
+confidential data and both for public data.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -20,18 +22,38 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from tests.serveproc import ServeProcess
+from tests.conftest import ROOT
+from tests.serveproc import ServeProcess, run_cli
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network at import
 
 POLICY = "eu-confidential"
+HOSTS = {"eu": "127.0.0.1", "us": "127.0.0.2"}
+
+
+def serve_with_loopback_hosts(tmp_path: Path) -> ServeProcess:
+    """A registry whose catalog names the fake upstreams' addresses as OpenAI's EU and US
+    hosts (imported with the real CLI before the process starts)."""
+    catalog = tmp_path / "catalog"
+    shutil.copytree(ROOT / "provider_catalog", catalog)
+    path = catalog / "providers" / "openai.yaml"
+    data = yaml.safe_load(path.read_text())
+    for deployment in data["deployments"]:
+        if deployment["id"] in HOSTS:
+            deployment["hosts"].append(HOSTS[deployment["id"]])
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    database = f"sqlite:///{tmp_path / 'h.db'}"
+    done = run_cli("catalog", "import", str(catalog), "--database", database)
+    assert done.returncode == 0, done.stderr
+    return ServeProcess(database, tmp_path / "logs")
 
 
 class Upstream:
     """An OpenAI-compatible chat endpoint that counts the requests it answers."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, host: str) -> None:
         self.name, self.hits = name, Counter[str]()
         upstream = self
 
@@ -65,13 +87,14 @@ class Upstream:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
 
     @property
     def total(self) -> int:
@@ -84,7 +107,8 @@ class Upstream:
 
 @pytest.fixture
 def upstreams() -> Iterator[dict[str, Upstream]]:
-    made = {"eu": Upstream("eu"), "us": Upstream("us")}
+    made = {region: Upstream(region, host) for region, host in HOSTS.items()}
+    made["unlisted"] = Upstream("unlisted", "127.0.0.3")  # a host the catalog does not know
     yield made
     for upstream in made.values():
         upstream.close()
@@ -98,10 +122,9 @@ def model_list(upstreams: dict[str, Upstream]) -> list[dict[str, Any]]:
                 "model": "openai/gpt-4o-mini",
                 "api_base": upstream.url,
                 "api_key": "sk-test",
-                "region_name": region,
             },
         }
-        for region, upstream in upstreams.items()
+        for upstream in upstreams.values()
     ]
 
 
@@ -124,7 +147,7 @@ def test_the_router_reaches_only_permitted_deployments(
     from clearance_client import AsyncClearanceClient
     from clearance_client.litellm_hook import ClearanceFilter
 
-    with ServeProcess(f"sqlite:///{tmp_path / 'h.db'}", tmp_path / "logs") as server:
+    with serve_with_loopback_hosts(tmp_path) as server:
         key = server.new_key("example", "router")
 
         async def scenario() -> dict[str, Any]:
@@ -154,6 +177,7 @@ def test_the_router_reaches_only_permitted_deployments(
     assert seen["us_hits_while_confidential"] == 0
     assert set(seen["public"]) == {"eu", "us"}  # both permitted: the router spreads load
     assert seen["cached"] == ["eu"] * 4
+    assert upstreams["unlisted"].total == 0  # never permitted, whatever the data class
 
 
 def test_without_the_registry_and_without_a_cache_nothing_is_sent(
@@ -164,7 +188,7 @@ def test_without_the_registry_and_without_a_cache_nothing_is_sent(
     from clearance_client import AsyncClearanceClient
     from clearance_client.litellm_hook import ClearanceFilter
 
-    with ServeProcess(f"sqlite:///{tmp_path / 'h.db'}", tmp_path / "logs") as server:
+    with serve_with_loopback_hosts(tmp_path) as server:
         key = server.new_key("example", "router")
         base = server.base_url
     # the server is stopped; the client never had an answer
@@ -188,7 +212,7 @@ def test_without_the_registry_and_without_a_cache_nothing_is_sent(
 
     failures = asyncio.run(scenario())
     assert len(failures) == 3
-    assert upstreams["eu"].total == upstreams["us"].total == 0
+    assert sum(u.total for u in upstreams.values()) == 0
 
 
 def test_data_class_comes_from_metadata_then_tags() -> None:

@@ -306,6 +306,30 @@ def test_matcher_fails_closed_on_a_bad_view() -> None:
     assert not decide(view, {"model": "openai/gpt-4o", "api_base": "http://["}).permitted
 
 
+def test_an_api_base_host_outside_the_catalog_is_never_permitted(catalog: Catalog) -> None:
+    """`openai/…` sent to a self-hosted server is not OpenAI: unknown hosts resolve to
+    nothing; `*.suffix` host patterns (Azure's per-customer resource hosts) name a provider
+    only for hosts under that suffix."""
+    result, cls = _evaluate(ROOT / "policies" / "no-training.yaml", "internal", catalog)
+    view = to_litellm(result, catalog, cls)
+    assert decide(view, {"model": "openai/gpt-4o"}).resolution.provider == "openai"
+    for url in (
+        "http://vllm.internal:8000/v1",
+        "https://openai.azure.com.evil.example",
+        "https://evilopenai.azure.com",
+        "http://127.0.0.1:4000",
+    ):
+        verdict = decide(view, {"model": "openai/gpt-4o", "api_base": url})
+        assert not verdict.permitted, url
+        assert "is not in the catalog" in (verdict.resolution.problem or ""), url
+    azure = decide(view, {"model": "azure/gpt-4o", "api_base": "https://acme-eu.openai.azure.com"})
+    assert azure.resolution.provider == "azure-openai" and azure.resolution.problem is None
+    prefixless = decide(view, {"model": "gpt-4o", "api_base": "https://x.openai.azure.com/"})
+    assert prefixless.resolution.provider == "azure-openai"
+    pinned = decide(view, {"model": "openai/gpt-4o", "api_base": "https://eu.api.openai.com/v1"})
+    assert pinned.resolution.candidates == ("openai/eu",)
+
+
 def test_the_matcher_imports_the_standard_library_only() -> None:
     tree = ast.parse((ROOT / "registry" / "routers" / "litellm_match.py").read_text())
     imported = {

@@ -8,10 +8,12 @@ and a router can never disagree about which deployments an entry may reach.
 Resolution of one deployment's `litellm_params`: its `model`, the host of `base_url` or else
 `api_base` (LiteLLM's own order; "`api_base` host" below), and its region keys.
 
-1. provider: the provider of a known `api_base` host (`view["hosts"]`: LiteLLM sends the
-   prompt to that host whatever the prefix), else that of the `model` prefix (`bedrock/…`,
-   `view["prefixes"]`). An unknown host with a known prefix keeps the prefix's provider
-   (Azure resource hosts are per customer);
+1. provider: the provider of a known `api_base` host (`view["hosts"]`, exact names first,
+   then `*.suffix` patterns such as Azure's per-customer `*.openai.azure.com`: LiteLLM
+   sends the prompt to that host whatever the prefix), else that of the `model` prefix
+   (`bedrock/…`, `view["prefixes"]`) when there is no `api_base`. An `api_base` host the
+   catalog does not know resolves to nothing (`openai/…` pointed at a self-hosted server is
+   not OpenAI: where the prompt goes is unknown);
 2. deployments: the one a regional `api_base` host pins; else those whose `regions` hold the
    first region key that is set (`REGION_KEYS`); else all of the provider's.
 
@@ -86,6 +88,18 @@ def _host(params: Mapping[str, Any]) -> str | None:
         return None
 
 
+def _known_host(view: Mapping[str, Any], host: str) -> Mapping[str, Any] | None:
+    """The view's entry for a host: its exact name, else the longest `*.suffix` covering it."""
+    hosts = view["hosts"]
+    exact = hosts.get(host)
+    if isinstance(exact, Mapping):
+        return exact
+    patterns = [k for k in hosts if isinstance(k, str) and k.startswith("*.")]
+    covering = [k for k in patterns if host.endswith(k[1:]) and len(host) > len(k) - 1]
+    found = hosts[max(covering, key=len)] if covering else None
+    return found if isinstance(found, Mapping) else None
+
+
 def _deployments(view: Mapping[str, Any], provider: str) -> list[Mapping[str, Any]]:
     entry = view["providers"].get(provider)
     found = entry.get("deployments") if isinstance(entry, Mapping) else None
@@ -122,8 +136,10 @@ def resolve(view: Mapping[str, Any], params: Mapping[str, Any]) -> Resolution:
         return Resolution(None, (), region, "", f"api_base {url!r} is not a URL")
     if not isinstance(model, str):
         return Resolution(None, (), region, host, "litellm_params.model is not a string")
-    pinned = view["hosts"].get(host)
-    pinned = pinned if isinstance(pinned, Mapping) else None
+    pinned = _known_host(view, host) if host else None
+    if host and pinned is None:
+        problem = f"api_base host {host!r} is not in the catalog: where the prompt goes is unknown"
+        return Resolution(None, (), region, host, problem)
     provider = _provider(view, model, pinned)
     if not isinstance(provider, str):
         problem = (
