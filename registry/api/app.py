@@ -20,7 +20,17 @@ from registry.api import problems
 from registry.api.access import AccessMiddleware, check_routes
 from registry.api.deps import AppState
 from registry.api.metrics import Metrics
-from registry.api.routes import audit, catalog, decisions, gate, health, keys, policies, providers
+from registry.api.routes import (
+    audit,
+    catalog,
+    decisions,
+    explain,
+    gate,
+    health,
+    keys,
+    policies,
+    providers,
+)
 from registry.api.settings import Settings
 from registry.api.snapshot import Poller, SnapshotHolder
 from registry.engine.engine import Engine
@@ -35,6 +45,7 @@ ROUTERS = (
     catalog.router,
     policies.router,
     decisions.router,
+    explain.router,
     gate.router,
     keys.router,
     audit.router,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,7 +11,7 @@ from fastapi import Depends, Request
 from registry.api.metrics import Metrics
 from registry.api.problems import ProblemError
 from registry.api.settings import Settings
-from registry.api.snapshot import Snapshot, SnapshotHolder, Stale
+from registry.api.snapshot import PolicyEntry, Snapshot, SnapshotHolder, Stale
 from registry.catalog.loader import Catalog
 from registry.engine.engine import Engine
 from registry.security.keys import Principal
@@ -61,6 +62,25 @@ def fresh_snapshot(state: AppState, min_revision: int | None = None) -> Snapshot
             "retry shortly; if it persists, check the store and /readyz",
             reason="stale",
         ) from None
+
+
+def today() -> date:
+    """The evaluation date of every answer: today in UTC."""
+    return datetime.now(UTC).date()
+
+
+def policy_entry(snapshot: Snapshot, org: str, name: str) -> tuple[PolicyEntry, Catalog]:
+    """The snapshot's policy and catalog, or a 404 / 503 problem."""
+    entry = snapshot.policies.get((org, name))
+    if entry is None:
+        raise ProblemError(
+            404,
+            "CLR-A404",
+            "Not found",
+            f"no policy {name!r} in org {org!r}",
+            f"list policies at /v1/orgs/{org}/policies",
+        )
+    return entry, catalog_of(snapshot)
 
 
 def catalog_of(snapshot: Snapshot) -> Catalog:

@@ -14,21 +14,18 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import Engine, func, text, update
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
-from registry.catalog.facts import targets
-from registry.catalog.loader import Catalog, build_catalog, canonical_document, load_catalog
-from registry.catalog.models import Provider
-from registry.errors import PreconditionFailedError, PreconditionRequiredError, StoreError
+from registry.catalog.loader import Catalog, canonical_document, load_catalog
+from registry.errors import StoreError
 from registry.policy.loader import LoadedPolicy
 from registry.security.audit import AuditEntry, AuditEvent, ChainBreak, verify
 from registry.store import access
 from registry.store.access import AuditLog, KeyInfo
+from registry.store.catalog_rows import active_catalog, target_rows
 from registry.store.db import make_engine, writer
 from registry.store.migrate import upgrade
 from registry.store.models import (
-    CatalogDeployment,
-    CatalogOffering,
     CatalogProvider,
     CatalogRevision,
     PolicyRecord,
@@ -36,7 +33,7 @@ from registry.store.models import (
     StoreState,
     utcnow,
 )
-from registry.yamlload import Document
+from registry.store.preconditions import check_preconditions
 
 SETUP_LOCK = 7_104_222  # pg advisory lock: replicas starting together seed the store once
 
@@ -68,11 +65,6 @@ class StoredPolicy:
     @property
     def etag(self) -> str:
         return f'"{self.content_hash}"'
-
-
-def etag_matches(header: str, etag: str) -> bool:
-    """RFC 9110 list of entity tags (weak comparison is not used for If-Match)."""
-    return any(tag.strip() in ("*", etag) for tag in header.split(","))
 
 
 class Store:
@@ -138,7 +130,7 @@ class Store:
             session.add(row)
             session.flush()
             revision_id = _id(row.id)
-            session.add_all(_target_rows(catalog, revision_id))
+            session.add_all(target_rows(catalog, revision_id))
             for pid, provider in sorted(catalog.providers.items()):
                 document = json.dumps(canonical_document(provider), sort_keys=True)
                 session.add(
@@ -160,13 +152,13 @@ class Store:
     def active_catalog(self) -> Catalog | None:
         """The newest catalog revision, rebuilt and re-validated from its rows."""
         with Session(self.engine) as session:
-            return _active_catalog(session)
+            return active_catalog(session)
 
     def read_state(self) -> StoreSnapshot:
         """Generation, active catalog and every current policy, read in one transaction."""
         with Session(self.engine) as session, session.begin():
             generation = int(session.exec(select(StoreState.generation)).one())
-            catalog = _active_catalog(session)
+            catalog = active_catalog(session)
             records = session.exec(select(PolicyRecord).order_by(col(PolicyRecord.id)))
             policies = [_current(session, r) for r in records]
             keys = access.active_keys(session)
@@ -215,7 +207,7 @@ class Store:
                 select(PolicyRecord).where(PolicyRecord.org == org, PolicyRecord.name == name)
             ).first()
             current = None if record is None else f'"{record.content_hash}"'
-            _check_preconditions(current, if_match, if_none_match)
+            check_preconditions(current, if_match, if_none_match)
             if record is not None and record.content_hash == policy.revision:
                 return _current(session, record), False
             created = record is None
@@ -314,73 +306,6 @@ class Store:
         return StoredPolicy(
             record.org, record.name, row.revision, row.content_hash, row.media_type, row.body
         )
-
-
-def _check_preconditions(
-    current: str | None, if_match: str | None, if_none_match: str | None
-) -> None:
-    if (
-        if_none_match is not None
-        and current is not None
-        and (if_none_match.strip() == "*" or etag_matches(if_none_match, current))
-    ):
-        raise PreconditionFailedError(
-            "CLR-S412",
-            "the policy already exists",
-            "GET it and replace it with If-Match: <its ETag>",
-        )
-    if current is None:
-        if if_match is not None:
-            raise PreconditionFailedError(
-                "CLR-S412",
-                "If-Match given but the policy does not exist",
-                "create it without If-Match (or with If-None-Match: *)",
-            )
-        return
-    if if_match is None:
-        raise PreconditionRequiredError(
-            "CLR-S428",
-            "replacing a policy needs If-Match",
-            "GET the policy and send its ETag in If-Match",
-        )
-    if not etag_matches(if_match, current):
-        raise PreconditionFailedError(
-            "CLR-S412",
-            f"If-Match {if_match} is not the current ETag {current}",
-            "GET the policy again and merge your change",
-        )
-
-
-def _target_rows(catalog: Catalog, revision_id: int) -> list[SQLModel]:
-    rows: list[SQLModel] = [
-        CatalogDeployment(
-            catalog_revision_id=revision_id,
-            provider_id=t.provider,
-            deployment_id=t.deployment,
-            target_id=t.id,
-        )
-        for t in targets(catalog)
-    ]
-    models = {m.id for p in catalog.providers.values() for m in p.models}
-    for model in sorted(models):
-        rows.extend(
-            CatalogOffering(catalog_revision_id=revision_id, target_id=t.id, model_id=model)
-            for t in targets(catalog, model.lower())
-        )
-    return rows
-
-
-def _active_catalog(session: Session) -> Catalog | None:
-    query = select(CatalogRevision).order_by(col(CatalogRevision.id).desc()).limit(1)
-    head = session.exec(query).first()
-    if head is None:
-        return None
-    rows = session.exec(
-        select(CatalogProvider).where(CatalogProvider.catalog_revision_id == head.id)
-    )
-    providers = {r.provider_id: Provider.model_validate(json.loads(r.document)) for r in rows}
-    docs = {pid: Document(f"catalog revision {head.revision}", None) for pid in providers}
-    return build_catalog(f"store:{head.revision}", providers, docs)
 
 
 def _id(value: int | None) -> int:

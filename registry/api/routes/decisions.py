@@ -1,4 +1,4 @@
-"""Decisions on the hot path: `permitted` and `explain` from the in-memory snapshot.
+"""The hot path: `permitted`, answered from the in-memory snapshot (explain: explain.py).
 
 `permitted` answers from a per-snapshot cache of rendered bodies keyed by (policy revision,
 catalog revision, data class, model, format, date); one evaluation serves every format. The
@@ -13,40 +13,24 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from registry.api.access import requires
-from registry.api.deps import AppState, StateDep, catalog_of, fresh_snapshot
+from registry.api.deps import AppState, fresh_snapshot, policy_entry, today
 from registry.api.problems import ProblemError, problem
 from registry.api.snapshot import PolicyEntry, Snapshot
 from registry.catalog.loader import Catalog
 from registry.engine.decisions import Evaluation
-from registry.engine.explain import explain as explain_targets
-from registry.policy.loader import load_policy_text
 from registry.routers.formats import compact_body
 from registry.security.roles import Action
-from registry.store.repository import etag_matches
+from registry.store.preconditions import etag_matches
 
 router = APIRouter(tags=["decisions"])
 POLICY = "/v1/orgs/{org}/policies/{name}"
 FORMATS = ("json", "openrouter", "litellm", "vercel")
-
-
-def _entry(snapshot: Snapshot, org: str, name: str) -> tuple[PolicyEntry, Catalog]:
-    entry = snapshot.policies.get((org, name))
-    if entry is None:
-        raise ProblemError(
-            404,
-            "CLR-A404",
-            "Not found",
-            f"no policy {name!r} in org {org!r}",
-            f"list policies at /v1/orgs/{org}/policies",
-        )
-    return entry, catalog_of(snapshot)
 
 
 def answer_etag(answer: dict[str, Any]) -> str:
@@ -61,10 +45,6 @@ def answer_etag(answer: dict[str, Any]) -> str:
     return f'W/"{digest[:32]}"'
 
 
-def _today() -> Any:
-    return datetime.now(UTC).date()
-
-
 def _base_key(entry: PolicyEntry, catalog: Catalog, query: Query, day: date) -> tuple[Any, ...]:
     stored = entry.stored
     evaluated = (stored.content_hash, catalog.revision, query.data_class, query.model, day)
@@ -76,7 +56,7 @@ def _evaluation(
 ) -> tuple[Evaluation, tuple[Any, ...]]:
     """The evaluation behind every format of one query (computed once per snapshot), and
     the cache key of that query."""
-    day = _today()
+    day = today()
     base = _base_key(entry, catalog, query, day)
     cached: Evaluation | None = snapshot.responses.get(("evaluation", *base))
     if cached is None:
@@ -205,7 +185,7 @@ async def permitted(request: Request) -> Response:
     org, name = request.path_params["org"], request.path_params["name"]
     state: AppState = request.app.state.clearance  # no dependency resolution on the hot path
     snapshot = fresh_snapshot(state)
-    key = ("response", org, name, request.scope.get("query_string", b""), _today())
+    key = ("response", org, name, request.scope.get("query_string", b""), today())
     hit: tuple[int | None, str, Response, Response] | None = snapshot.responses.get(key)
     if hit is None:
         hit = snapshot.remember(key, _responses(state, snapshot, org, name, request))
@@ -227,7 +207,7 @@ def _responses(
     """Both possible responses for one query on one snapshot, built once and then reused
     as they are (a Response is a reusable ASGI app): the hot path only picks one."""
     query = _query(request)
-    entry, catalog = _entry(snapshot, org, name)
+    entry, catalog = policy_entry(snapshot, org, name)
     rendered = _render(state, snapshot, entry, catalog, query)
     if rendered is None:  # never an object that would not restrict the router: a problem
         refusal = _unroutable(query)
@@ -252,81 +232,3 @@ def _unroutable(query: Query) -> Response:
         "see format=json for the permitted set; add the router's aliases to the catalog or "
         "permit a provider whose every deployment the policy allows",
     )
-
-
-async def _explain(
-    org: str,
-    name: str,
-    target: str,
-    state: AppState,
-    data_class: str | None,
-    model: str | None,
-    min_revision: int | None,
-) -> dict[str, Any]:
-    snapshot = fresh_snapshot(state, min_revision)
-    entry, catalog = _entry(snapshot, org, name)
-    items = explain_targets(
-        state.engine, entry.loaded, catalog, target, data_class, model, _today()
-    )
-    state.metrics.decisions.labels("explain", "ok").inc()
-    return {
-        "policy": name,
-        "org": org,
-        "store_revision": snapshot.generation,
-        "catalog_revision": catalog.revision,
-        "permitted": all(i.decision.permitted for i in items),
-        "targets": [i.to_json() for i in items],
-    }
-
-
-@router.get(POLICY + "/explain/{provider}", openapi_extra=requires(Action.decision_read))
-async def explain_provider(
-    org: str,
-    name: str,
-    provider: str,
-    state: StateDep,
-    data_class: str | None = None,
-    model: str | None = None,
-    min_revision: int | None = None,
-) -> dict[str, Any]:
-    """Every requirement for every deployment of a provider."""
-    return await _explain(org, name, provider, state, data_class, model, min_revision)
-
-
-@router.get(
-    POLICY + "/explain/{provider}/{deployment}", openapi_extra=requires(Action.decision_read)
-)
-async def explain_deployment(
-    org: str,
-    name: str,
-    provider: str,
-    deployment: str,
-    state: StateDep,
-    data_class: str | None = None,
-    model: str | None = None,
-    min_revision: int | None = None,
-) -> dict[str, Any]:
-    """Every requirement for one deployment: pass/fail/waived with facts and evidence."""
-    return await _explain(
-        org, name, f"{provider}/{deployment}", state, data_class, model, min_revision
-    )
-
-
-class EvaluateRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    policy: str = Field(
-        description="the policy document, YAML or JSON text", max_length=1024 * 1024
-    )
-    data_class: str | None = None
-    model: str | None = None
-
-
-@router.post("/v1/evaluate", openapi_extra=requires(Action.evaluate))
-async def evaluate(request: EvaluateRequest, state: StateDep) -> dict[str, Any]:
-    """Evaluate an inline policy against the current catalog (nothing is stored)."""
-    snapshot = fresh_snapshot(state)
-    catalog = catalog_of(snapshot)
-    policy = load_policy_text(request.policy, "<request>")
-    result = state.engine.evaluate(policy, catalog, request.data_class, request.model, _today())
-    return {**result.to_json(), "store_revision": snapshot.generation}

@@ -13,7 +13,8 @@ from registry.api.deps import PrincipalDep, StateDep
 from registry.api.problems import ProblemError
 from registry.policy.loader import LoadedPolicy, load_policy_text
 from registry.security.roles import Action
-from registry.store.repository import StoredPolicy, etag_matches
+from registry.store.preconditions import etag_matches
+from registry.store.repository import StoredPolicy
 
 router = APIRouter(prefix="/v1/orgs/{org}/policies", tags=["policies"])
 

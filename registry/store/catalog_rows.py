@@ -1,0 +1,51 @@
+"""Catalog revisions as rows: deployments and offerings per revision (queryable in SQL),
+and the active revision rebuilt — and re-validated — from its provider documents."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session, SQLModel, col, select
+
+from registry.catalog.facts import targets
+from registry.catalog.loader import Catalog, build_catalog
+from registry.catalog.models import Provider
+from registry.store.models import (
+    CatalogDeployment,
+    CatalogOffering,
+    CatalogProvider,
+    CatalogRevision,
+)
+from registry.yamlload import Document
+
+
+def target_rows(catalog: Catalog, revision_id: int) -> list[SQLModel]:
+    rows: list[SQLModel] = [
+        CatalogDeployment(
+            catalog_revision_id=revision_id,
+            provider_id=t.provider,
+            deployment_id=t.deployment,
+            target_id=t.id,
+        )
+        for t in targets(catalog)
+    ]
+    models = {m.id for p in catalog.providers.values() for m in p.models}
+    for model in sorted(models):
+        rows.extend(
+            CatalogOffering(catalog_revision_id=revision_id, target_id=t.id, model_id=model)
+            for t in targets(catalog, model.lower())
+        )
+    return rows
+
+
+def active_catalog(session: Session) -> Catalog | None:
+    query = select(CatalogRevision).order_by(col(CatalogRevision.id).desc()).limit(1)
+    head = session.exec(query).first()
+    if head is None:
+        return None
+    rows = session.exec(
+        select(CatalogProvider).where(CatalogProvider.catalog_revision_id == head.id)
+    )
+    providers = {r.provider_id: Provider.model_validate(json.loads(r.document)) for r in rows}
+    docs = {pid: Document(f"catalog revision {head.revision}", None) for pid in providers}
+    return build_catalog(f"store:{head.revision}", providers, docs)
