@@ -368,7 +368,9 @@ def test_retries_and_backoff_are_bounded_on_a_closed_port() -> None:
     with pytest.raises(ServiceUnavailable) as down:
         client.permitted(ORG, POLICY, CLASS)
     took = time.monotonic() - started
-    assert 0.025 + 0.05 <= took < 1.0  # equal jitter: at least half of 0.05 + 0.1
+    # equal jitter: at least half of 0.05 + 0.1; the upper bound only says "bounded" (max
+    # backoff 2 s each), generous for a loaded machine
+    assert 0.025 + 0.05 <= took < 4.0
     assert recorder.seen == ["ConnectError"] * 3 and down.value.attempts == 3
     assert down.value.code == "CLR-K001" and isinstance(down.value.__cause__, httpx.ConnectError)
 
