@@ -27,10 +27,9 @@ CLI_ACTOR = "cli"  # audit actor of writes made with direct database access
 def database_url(option: str | None) -> str:
     if option:
         return option
-    from registry.store.db import default_url
+    from registry.store.db import data_dir, default_url
 
-    data_dir = Path(os.environ.get("CLEARANCE_DATA_DIR") or "data")
-    return os.environ.get("DATABASE_URL") or default_url(data_dir)
+    return os.environ.get("DATABASE_URL") or default_url(data_dir())
 
 
 def import_catalog(

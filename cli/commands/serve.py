@@ -7,17 +7,12 @@ written to a 0600 file in the data directory, and its path is printed.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from cli.commands.catalog import DatabaseOpt
-
-
-def _data_dir() -> Path:
-    return Path(os.environ.get("CLEARANCE_DATA_DIR") or "data")
 
 
 def serve(
@@ -55,10 +50,11 @@ def serve(
 
     from registry.api.app import create_app, prepare
     from registry.api.settings import Settings
+    from registry.store.db import data_dir
     from registry.store.repository import Store
 
     catalog, policies = Path("provider_catalog"), Path("policies")
-    key_file = admin_key_file or _data_dir() / "example-admin.key"
+    key_file = admin_key_file or data_dir() / "example-admin.key"
     settings = Settings.from_env(
         database,
         max_staleness=max_staleness,

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from registry.store.db import default_url
+from registry.store.db import data_dir, default_url
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,5 @@ class Settings:
 
     @classmethod
     def from_env(cls, database: str | None = None, **overrides: object) -> Settings:
-        data_dir = Path(os.environ.get("CLEARANCE_DATA_DIR") or "data")
-        url = database or os.environ.get("DATABASE_URL") or default_url(data_dir)
+        url = database or os.environ.get("DATABASE_URL") or default_url(data_dir())
         return cls(database_url=url, **overrides)  # type: ignore[arg-type]

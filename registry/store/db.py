@@ -7,12 +7,18 @@ transactions (so two writers queue instead of failing at commit). PostgreSQL: pl
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def data_dir() -> Path:
+    """Where the embedded store and the first-run key live: `CLEARANCE_DATA_DIR` or ./data."""
+    return Path(os.environ.get("CLEARANCE_DATA_DIR") or "data")
 
 
 def default_url(data_dir: Path) -> str:
