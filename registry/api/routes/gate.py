@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.api.access import requires
-from registry.api.deps import StateDep, catalog_of, fresh_snapshot
+from registry.api.deps import StateDep, catalog_of, fresh_snapshot, today
 from registry.api.problems import ProblemError
 from registry.gate.check import check_entries
 from registry.gate.manifests import manifest_entries
@@ -54,6 +53,6 @@ async def gate(org: str, request: GateRequest, state: StateDep) -> dict[str, Any
         for e in manifest_entries(load_text(m.content, m.name), catalog)
     ]
     report = check_entries(
-        entry.loaded, catalog, entries, request.data_class, datetime.now(UTC).date(), state.engine
+        entry.loaded, catalog, entries, request.data_class, today(), state.engine
     )
     return {**report.to_json(), "store_revision": snapshot.generation}
