@@ -35,6 +35,7 @@ from registry.routers.litellm_match import REGION_KEYS, ViewError, decide
 from registry.routers.openrouter import to_openrouter
 from registry.routers.vercel import to_vercel
 from registry.yamlload import load_file, load_text
+from tests.catalogs import write_synthetic
 from tests.conftest import ROOT
 
 # litellm fetches its model cost map over the network at import unless told otherwise; it is
@@ -160,12 +161,7 @@ data_classes:
 
 
 def _synthetic(root: Path) -> tuple[str, str]:
-    providers = root / "catalog" / "providers"
-    providers.mkdir(parents=True)
-    for pid, body in SYNTHETIC.items():
-        (providers / f"{pid}.yaml").write_text(f"id: {pid}\nname: {pid}\n{body}")
-    (root / "policy.yaml").write_text(SYNTHETIC_POLICY)
-    return str(root / "policy.yaml"), str(root / "catalog")
+    return write_synthetic(root, SYNTHETIC, SYNTHETIC_POLICY)
 
 
 def test_vercel_names_only_providers_whose_every_deployment_is_permitted(

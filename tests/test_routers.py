@@ -9,6 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from cli.exitcodes import ExitCode
+from tests.catalogs import write_synthetic
 
 CATALOG = {
     "full": "aliases: {openrouter: [full]}\ntraining_on_customer_data: never\n"
@@ -33,12 +34,7 @@ data_classes:
 
 
 def _setup(root: Path) -> tuple[str, str]:
-    providers = root / "catalog" / "providers"
-    providers.mkdir(parents=True)
-    for pid, body in CATALOG.items():
-        (providers / f"{pid}.yaml").write_text(f"id: {pid}\nname: {pid}\n{body}")
-    (root / "policy.yaml").write_text(POLICY)
-    return str(root / "policy.yaml"), str(root / "catalog")
+    return write_synthetic(root, CATALOG, POLICY)
 
 
 def test_openrouter_preferences_keep_requests_on_permitted_deployments(
