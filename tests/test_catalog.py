@@ -82,12 +82,7 @@ def _urls(node: Any, in_source: bool = False) -> set[str]:
 
 
 def _catalog_urls(provider: Any) -> set[str]:
-    evidence = [
-        *provider.evidence,
-        *(e for d in provider.deployments for e in d.evidence),
-        *(e for m in provider.models for e in m.evidence),
-    ]
-    return {e.url for e in evidence}
+    return {e.url for e in _all_evidence(provider)}
 
 
 def test_shipped_catalog_has_every_researched_provider(shipped: Any, facts: dict[str, Any]) -> None:
@@ -96,27 +91,52 @@ def test_shipped_catalog_has_every_researched_provider(shipped: Any, facts: dict
     assert set(FACTS_TO_CATALOG.values()) <= set(shipped.providers)
 
 
+RESEARCH_SOURCE_KEYS = (
+    "sources",
+    "facts",
+    "jurisdiction",
+    "regions",
+    "retention",
+    "decryption",
+    "gpu_ownership",
+    "trains_on_api_data",
+    "certifications",
+    "subprocessors",
+    "region_pinning",
+)
+
+
+def _research_sources(entry: dict[str, Any]) -> set[str]:
+    return {u for key in RESEARCH_SOURCE_KEYS for u in _urls(entry.get(key))}
+
+
+def _all_evidence(provider: Any) -> list[Evidence]:
+    return [
+        *provider.evidence,
+        *(e for d in provider.deployments for e in d.evidence),
+        *(e for m in provider.models for e in m.evidence),
+    ]
+
+
 def test_every_source_url_is_kept_as_evidence(shipped: Any, facts: dict[str, Any]) -> None:
     for facts_id, catalog_id in FACTS_TO_CATALOG.items():
-        sources = {
-            u
-            for key in (
-                "sources",
-                "facts",
-                "jurisdiction",
-                "regions",
-                "retention",
-                "decryption",
-                "gpu_ownership",
-                "trains_on_api_data",
-                "certifications",
-                "subprocessors",
-                "region_pinning",
-            )
-            for u in _urls(facts[facts_id].get(key))
-        }
-        missing = sources - _catalog_urls(shipped.providers[catalog_id])
+        missing = _research_sources(facts[facts_id]) - _catalog_urls(shipped.providers[catalog_id])
         assert not missing, (catalog_id, sorted(missing))
+
+
+def test_inferred_facts_quote_what_they_are_read_from(shipped: Any, facts: dict[str, Any]) -> None:
+    """An inference added since the research quotes the sentence it reads (the research's own
+    inferred sources carry its reasoning in the provider's notes)."""
+    research = {c: _research_sources(facts[f]) for f, c in FACTS_TO_CATALOG.items()}
+    unquoted = [
+        (provider.id, ev.url)
+        for provider in shipped.providers.values()
+        for ev in _all_evidence(provider)
+        if ev.trust == "inferred"
+        and not (ev.quote or "").strip()
+        and ev.url not in research.get(provider.id, set())
+    ]
+    assert not unquoted, unquoted
 
 
 # Research value -> the catalog values that agree with it. A research `default: true` for
@@ -320,6 +340,32 @@ def test_trust_levels_are_honest_about_third_parties(shipped: Any) -> None:
         for ev in provider.evidence:
             if any(domain in ev.url for domain in third_party):
                 assert ev.trust in ("secondary", "inferred"), (provider.id, ev.url)
+
+
+# Other spellings of an operator the shipped catalog names one way. `distinct_operators`
+# compares names, so "azure" next to "microsoft-azure" would pass two Azure deployments as
+# run by different operators.
+OPERATOR_SPELLINGS = {
+    "azure": "microsoft-azure",
+    "google": "google-cloud",
+    "gcp": "google-cloud",
+    "amazon": "aws",
+    "amazon-web-services": "aws",
+    "oci": "oracle-cloud",
+    "oracle": "oracle-cloud",
+    "ibm": "ibm-cloud",
+    "alibaba": "alibaba-cloud",
+}
+
+
+def test_operators_have_one_name_each(shipped: Any) -> None:
+    misspelt = {
+        (t.id, op): OPERATOR_SPELLINGS[op]
+        for t in targets(shipped)
+        for op in t.facts["gpu.operators"] or []
+        if op in OPERATOR_SPELLINGS
+    }
+    assert not misspelt, misspelt
 
 
 def test_shipped_regional_deployments_exist(shipped: Any) -> None:
