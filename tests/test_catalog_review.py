@@ -65,6 +65,10 @@ def test_cli_coverage_and_stale(app: typer.Typer, runner: CliRunner, tmp_path: P
     result = runner.invoke(app, ["catalog", "coverage", "--catalog", root])
     assert result.exit_code == ExitCode.OK
     assert f"total: 3 of {len(KEY_FACTS)} key facts known or inferred" in result.stdout
+    (per_fact,) = [line for line in result.stdout.splitlines() if line.startswith("providers")]
+    counts = [int(n) for n in per_fact.removeprefix("providers covered").split()]
+    covered = {"headquarters", "training_on_customer_data", "gpu.ownership"}
+    assert counts == [int(f in covered) for f in KEY_FACTS]
     result = runner.invoke(
         app, ["catalog", "stale", "--days", "365", "--catalog", root, "--as-of", "2026-11-26"]
     )

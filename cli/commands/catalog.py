@@ -104,6 +104,8 @@ def coverage_command(catalog: CatalogOpt = None) -> None:
     for row in rows:
         cells = "  ".join(f" {mark[row.facts[f]]}" for f in KEY_FACTS)
         typer.echo(f"{row.provider:<22}{cells}   {row.covered}/{len(KEY_FACTS)}")
+    per_fact = (sum(r.facts[f] != "unknown" for r in rows) for f in KEY_FACTS)
+    typer.echo(f"{'providers covered':<22}" + "  ".join(f"{n:>2}" for n in per_fact))
     total = sum(r.covered for r in rows)
     possible = len(rows) * len(KEY_FACTS)
     typer.echo("key facts: " + ", ".join(f"{i + 1}={f}" for i, f in enumerate(KEY_FACTS)))
