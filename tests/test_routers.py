@@ -75,3 +75,41 @@ def test_nothing_permitted_prints_no_unrestricted_object(
     assert result.exit_code == ExitCode.FAILED
     assert result.stdout == ""
     assert "refusing" in result.stderr
+
+
+SHARED = {
+    # `glob` and `eu` share one host and one regional slug (one endpoint serving a global and
+    # a regional mode); `glob` comes first, so "the last deployment wins" would pin `eu`
+    "shared": "aliases: {openrouter: [shared], litellm: [shared]}\n"
+    "training_on_customer_data: never\nretention: {zero_data_retention: available}\n"
+    "deployments:\n"
+    "  - id: glob\n    hosts: [api.shared.example]\n"
+    "    aliases: {openrouter: [shared/fra]}\n"
+    "  - id: eu\n    inference_countries: [DE]\n    hosts: [api.shared.example]\n"
+    "    aliases: {openrouter: [shared/fra]}\n"
+    "  - id: eu2\n    inference_countries: [DE]\n    hosts: [eu2.shared.example]\n"
+    "    aliases: {openrouter: [shared/ams]}\n",
+}
+
+
+def test_a_host_or_slug_two_deployments_share_reaches_both(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path
+) -> None:
+    """A shared host or regional slug may reach either deployment: it is permitted only when
+    both are (the unknown `glob` is not), never pinned to whichever was listed last."""
+    from registry.routers.litellm_match import decide
+
+    policy, catalog = write_synthetic(tmp_path, SHARED, POLICY)
+    args = ["allowed", "--policy", policy, "--catalog", catalog, "--format"]
+    result = runner.invoke(app, [*args, "openrouter"])
+    assert result.exit_code == ExitCode.OK, result.output
+    assert json.loads(result.stdout)["provider"]["only"] == ["shared/ams"]
+    assert "shared/eu has no OpenRouter slug" in result.stderr
+    result = runner.invoke(app, [*args, "litellm"])
+    assert result.exit_code == ExitCode.OK, result.output
+    view = json.loads(result.stdout)
+    shared = decide(view, {"model": "shared/m", "api_base": "https://api.shared.example/v1"})
+    assert shared.resolution.candidates == ("shared/eu", "shared/glob")
+    assert not shared.permitted and set(shared.denied) == {"shared/glob"}
+    own = decide(view, {"model": "shared/m", "api_base": "https://eu2.shared.example/v1"})
+    assert own.permitted and own.resolution.candidates == ("shared/eu2",)

@@ -101,7 +101,8 @@ def slugs_for(
 
     A provider's base slug lets OpenRouter use any of its deployments, so it is given only
     when every candidate deployment of that provider is permitted; otherwise the regional
-    slugs of its permitted deployments are given.
+    slugs of its permitted deployments are given, each only if every deployment carrying
+    that slug is permitted.
     """
     by_provider: dict[str, list[str]] = {}
     for target in candidates:
@@ -116,9 +117,15 @@ def slugs_for(
             only.update(base)
             continue
         regional = {f"{pid}/{d.id}": d.aliases.openrouter for d in provider.deployments}
+        carriers: dict[str, set[str]] = {}
+        for target_id, slugs in regional.items():
+            for slug in slugs:
+                carriers.setdefault(slug.lower(), set()).add(target_id)
         for target in chosen:
-            if regional.get(target):
-                only.update(regional[target])
+            # a slug several deployments carry reaches all of them: only if all are chosen
+            usable = [s for s in regional.get(target, []) if carriers[s.lower()] <= set(chosen)]
+            if usable:
+                only.update(usable)
             else:
                 missing.append(target)
     return sorted(only), missing

@@ -47,13 +47,19 @@ def _deployments(provider: Provider) -> list[dict[str, Any]]:
 
 def _hosts(provider: Provider) -> dict[str, dict[str, str | None]]:
     """Host → provider and pinned deployment; a deployment's own host wins over the
-    provider's alias for the same name."""
+    provider's alias for the same name. A host several deployments name (one endpoint
+    serving two modes, e.g. a regional and a global scope) pins none of them: the matcher
+    then takes every deployment that lists the host."""
+    owners: dict[str, set[str]] = {}
+    for dep in provider.deployments:
+        for host in [*dep.hosts, *dep.aliases.hosts]:
+            owners.setdefault(host.lower(), set()).add(f"{provider.id}/{dep.id}")
     hosts: dict[str, dict[str, str | None]] = {
         h.lower(): {"provider": provider.id, "deployment": None} for h in provider.aliases.hosts
     }
-    for dep in provider.deployments:
-        for host in [*dep.hosts, *dep.aliases.hosts]:
-            hosts[host.lower()] = {"provider": provider.id, "deployment": f"{provider.id}/{dep.id}"}
+    for host, deps in owners.items():
+        only = next(iter(deps)) if len(deps) == 1 else None
+        hosts[host] = {"provider": provider.id, "deployment": only}
     return hosts
 
 

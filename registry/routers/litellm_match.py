@@ -14,8 +14,9 @@ Resolution of one deployment's `litellm_params`: its `model`, the host of `base_
    (`bedrock/…`, `view["prefixes"]`) when there is no `api_base`. An `api_base` host the
    catalog does not know resolves to nothing (`openai/…` pointed at a self-hosted server is
    not OpenAI: where the prompt goes is unknown);
-2. deployments: the one a regional `api_base` host pins; else those whose `regions` hold the
-   first region key that is set (`REGION_KEYS`); else all of the provider's.
+2. deployments: the one a regional `api_base` host pins; else, of those that list the
+   `api_base` host (all of the provider's when none does), those whose `regions` hold the
+   first region key that is set (`REGION_KEYS`), or all of them when no key is set.
 
 An entry is permitted only if it resolves to at least one deployment and every one of them is
 permitted in the view. Anything unknown, malformed or missing denies: fail closed.
@@ -149,6 +150,8 @@ def resolve(view: Mapping[str, Any], params: Mapping[str, Any]) -> Resolution:
     if pinned is not None and pinned.get("deployment"):
         return Resolution(provider, (str(pinned["deployment"]),), region, host)
     deployments = _deployments(view, provider)
+    listing = [d for d in deployments if isinstance(d.get("hosts"), list) and host in d["hosts"]]
+    deployments = listing or deployments
     if region is not None:
         matching = _in_region(deployments, region)
         missing = f"{provider} has no deployment in region {region!r} in the catalog"
