@@ -44,8 +44,8 @@ def test_coverage_counts_known_inferred_and_unknown(tmp_path: Path) -> None:
     assert row.facts["training_on_customer_data"] == "known"
     assert row.facts["headquarters"] == "inferred"
     assert row.facts["inference_countries"] == "unknown"  # unknown on p/us
-    assert row.facts["gpu.ownership"] == "known"  # known, though unsourced
-    assert row.covered == 3
+    assert row.facts["gpu.ownership"] == "unsourced"  # a value no evidence names
+    assert row.covered == 2
     assert set(row.facts) == set(KEY_FACTS)
 
 
@@ -64,10 +64,10 @@ def test_cli_coverage_and_stale(app: typer.Typer, runner: CliRunner, tmp_path: P
     root = str(_catalog(tmp_path))
     result = runner.invoke(app, ["catalog", "coverage", "--catalog", root])
     assert result.exit_code == ExitCode.OK
-    assert f"total: 3 of {len(KEY_FACTS)} key facts known or inferred" in result.stdout
+    assert f"total: 2 of {len(KEY_FACTS)} key facts known or inferred" in result.stdout
     (per_fact,) = [line for line in result.stdout.splitlines() if line.startswith("providers")]
     counts = [int(n) for n in per_fact.removeprefix("providers covered").split()]
-    covered = {"headquarters", "training_on_customer_data", "gpu.ownership"}
+    covered = {"headquarters", "training_on_customer_data"}
     assert counts == [int(f in covered) for f in KEY_FACTS]
     result = runner.invoke(
         app, ["catalog", "stale", "--days", "365", "--catalog", root, "--as-of", "2026-11-26"]

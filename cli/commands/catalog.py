@@ -94,22 +94,25 @@ def schema(
 
 
 def coverage_command(catalog: CatalogOpt = None) -> None:
-    """Per provider and key fact: known, inferred or unknown, and the total."""
-    from registry.catalog.review import KEY_FACTS, coverage
+    """Per provider and key fact: known, inferred, unsourced or unknown, and the totals."""
+    from registry.catalog.review import COVERED, KEY_FACTS, coverage
 
     rows = coverage(read_catalog(catalog))
-    mark = {"known": "+", "inferred": "~", "unknown": "."}
+    mark = {"known": "+", "inferred": "~", "unsourced": "?", "unknown": "."}
     numbers = "  ".join(f"{i + 1:>2}" for i in range(len(KEY_FACTS)))
     typer.echo(f"{'provider':<22}{numbers}   covered")
     for row in rows:
         cells = "  ".join(f" {mark[row.facts[f]]}" for f in KEY_FACTS)
         typer.echo(f"{row.provider:<22}{cells}   {row.covered}/{len(KEY_FACTS)}")
-    per_fact = (sum(r.facts[f] != "unknown" for r in rows) for f in KEY_FACTS)
+    per_fact = (sum(r.facts[f] in COVERED for r in rows) for f in KEY_FACTS)
     typer.echo(f"{'providers covered':<22}" + "  ".join(f"{n:>2}" for n in per_fact))
     total = sum(r.covered for r in rows)
     possible = len(rows) * len(KEY_FACTS)
     typer.echo("key facts: " + ", ".join(f"{i + 1}={f}" for i, f in enumerate(KEY_FACTS)))
-    typer.echo("+ known (sourced), ~ inferred, . unknown on at least one deployment")
+    typer.echo(
+        "+ known (sourced), ~ inferred, ? set but no evidence names it (not counted),"
+        " . unknown on at least one deployment"
+    )
     typer.echo(
         f"total: {total} of {possible} key facts known or inferred ({100 * total / possible:.0f} %)"
     )

@@ -22,7 +22,8 @@ KEY_FACTS: tuple[str, ...] = (
     "decryption.tls_termination",
     "certifications",
 )
-Status = Literal["known", "inferred", "unknown"]
+Status = Literal["known", "inferred", "unsourced", "unknown"]
+COVERED: frozenset[Status] = frozenset({"known", "inferred"})
 
 
 @dataclass(frozen=True)
@@ -32,17 +33,22 @@ class Coverage:
 
     @property
     def covered(self) -> int:
-        return sum(status != "unknown" for status in self.facts.values())
+        return sum(status in COVERED for status in self.facts.values())
 
 
 def _status(found: list[Target], fact: str) -> Status:
+    """The weakest over the provider's deployments: unknown, then a value no evidence names
+    (unsourced: not counted as covered), then inferred, then known."""
     if not found or any(t.facts[fact] is None for t in found):
         return "unknown"
-    return "inferred" if any(t.trust.get(fact) == "inferred" for t in found) else "known"
+    levels = {t.trust.get(fact) for t in found}
+    if None in levels:
+        return "unsourced"
+    return "inferred" if "inferred" in levels else "known"
 
 
 def coverage(catalog: Catalog) -> list[Coverage]:
-    """Per provider and key fact: known on every deployment, inferred, or unknown."""
+    """Per provider and key fact: known on every deployment, inferred, unsourced or unknown."""
     by_provider: dict[str, list[Target]] = {}
     for target in targets(catalog):
         by_provider.setdefault(target.provider, []).append(target)
