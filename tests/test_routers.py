@@ -9,6 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from cli.exitcodes import ExitCode
+from registry.routers.litellm_match import decide
 from tests.catalogs import write_synthetic
 
 CATALOG = {
@@ -97,8 +98,6 @@ def test_a_host_or_slug_two_deployments_share_reaches_both(
 ) -> None:
     """A shared host or regional slug may reach either deployment: it is permitted only when
     both are (the unknown `glob` is not), never pinned to whichever was listed last."""
-    from registry.routers.litellm_match import decide
-
     policy, catalog = write_synthetic(tmp_path, SHARED, POLICY)
     args = ["allowed", "--policy", policy, "--catalog", catalog, "--format"]
     result = runner.invoke(app, [*args, "openrouter"])

@@ -73,7 +73,11 @@ def _json(ctx: Allowed) -> ExitCode:
 
 def _openrouter_warnings(ctx: Allowed) -> list[str]:
     _, missing = openrouter_only(ctx.result, ctx.catalog)
-    return [f"warning: permitted {t} has no OpenRouter slug; it is left out" for t in missing]
+    return [
+        f"warning: permitted {t} has no OpenRouter slug that reaches only permitted deployments;"
+        " it is left out"
+        for t in missing
+    ]
 
 
 def _vercel_warnings(ctx: Allowed) -> list[str]:
