@@ -79,12 +79,12 @@ def _sdk_slugs() -> set[str]:
 
 def _validate_openrouter(provider: dict[str, Any], shipped: bool = True) -> None:
     """Strict validation by the SDK's model, a lossless round trip, and (for the shipped
-    catalog) slugs the SDK knows."""
+    catalog) slugs the SDK knows (a regional tag `base/region` by its base slug)."""
     from openrouter.components import ProviderPreferences
 
     prefs = ProviderPreferences.model_validate(provider, strict=True)
     assert prefs.model_dump(mode="json", by_alias=True) == provider  # nothing dropped
-    assert not shipped or set(provider["only"]) <= _sdk_slugs()
+    assert not shipped or {s.split("/", 1)[0] for s in provider["only"]} <= _sdk_slugs()
 
 
 @pytest.mark.parametrize(("policy", "data_class"), CASES, ids=_ids)
@@ -108,6 +108,23 @@ def test_openrouter_output_is_a_valid_sdk_provider_preferences(
     assert out.exit_code == ExitCode.OK, out.output
     assert json.loads(out.stdout) == document
     _validate_openrouter(document["provider"])
+
+
+def test_openrouter_pins_vertex_regions_for_a_us_only_class(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """OpenRouter's regional tags (`google-vertex/us-east5`) let a US-only class use Vertex
+    although the base slug, which matches every region, may not be given."""
+    policy = tmp_path / "us.yaml"
+    policy.write_text(
+        "policy: us\norg: o\ndefault_data_class: us\n"
+        "data_classes:\n  us: {inference_within: [US]}\n"
+    )
+    result, cls = _evaluate(policy, "us", catalog)
+    only = to_openrouter(result, catalog, cls)["provider"]["only"]
+    assert {"google-vertex/us-east5", "google-vertex/us-central1"} <= set(only)
+    assert "google-vertex" not in only  # google-vertex/global and /eu are not US
+    _validate_openrouter({"only": only})
 
 
 def test_openrouter_quantizations_validate_against_the_sdk(
