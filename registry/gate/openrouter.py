@@ -121,9 +121,10 @@ def slugs_for(
         for target_id, slugs in regional.items():
             for slug in slugs:
                 carriers.setdefault(slug.lower(), set()).add(target_id)
+        chosen_set = set(chosen)
         for target in chosen:
             # a slug several deployments carry reaches all of them: only if all are chosen
-            usable = [s for s in regional.get(target, []) if carriers[s.lower()] <= set(chosen)]
+            usable = [s for s in regional.get(target, []) if carriers[s.lower()] <= chosen_set]
             if usable:
                 only.update(usable)
             else:
