@@ -203,9 +203,11 @@ def test_vercel_names_only_providers_whose_every_deployment_is_permitted(
     assert "no gateway slug" in out.stderr
 
 
-def test_vercel_refuses_an_object_that_would_not_restrict_routing(
-    tmp_path: Path, app: typer.Typer, runner: CliRunner
+@pytest.mark.parametrize("fmt", ["openrouter", "vercel"])
+def test_nothing_permitted_prints_no_unrestricted_object(
+    fmt: str, tmp_path: Path, app: typer.Typer, runner: CliRunner
 ) -> None:
+    """An empty `only` would let the router use any provider: refuse instead."""
     policy, catalog = _synthetic(tmp_path)
     out = _allowed(
         runner,
@@ -217,7 +219,7 @@ def test_vercel_refuses_an_object_that_would_not_restrict_routing(
         "--data-class",
         "nowhere",
         "--format",
-        "vercel",
+        fmt,
     )
     assert out.exit_code == ExitCode.FAILED
     assert out.stdout == ""

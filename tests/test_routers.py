@@ -30,7 +30,6 @@ org: o
 default_data_class: eu
 data_classes:
   eu: {inference_within: [EEA], training: forbidden, zero_data_retention: required}
-  nowhere: {inference_within: [AQ]}
 """
 
 
@@ -53,29 +52,6 @@ def test_openrouter_preferences_keep_requests_on_permitted_deployments(
     assert provider["data_collection"] == "deny"
     assert provider["zdr"] is True
     assert "noslug/default has no OpenRouter slug" in result.stderr
-
-
-def test_nothing_permitted_prints_no_unrestricted_object(
-    app: typer.Typer, runner: CliRunner, tmp_path: Path
-) -> None:
-    policy, catalog = _setup(tmp_path)
-    result = runner.invoke(
-        app,
-        [
-            "allowed",
-            "--policy",
-            policy,
-            "--catalog",
-            catalog,
-            "--data-class",
-            "nowhere",
-            "--format",
-            "openrouter",
-        ],
-    )
-    assert result.exit_code == ExitCode.FAILED
-    assert result.stdout == ""
-    assert "refusing" in result.stderr
 
 
 SHARED = {
