@@ -2,7 +2,11 @@
 
 Rules (YAML 1.2 core schema, restricted):
 - only `true`/`false` are booleans: `NO` is Norway, `yes`/`on`/`off` are strings;
-- no anchors, aliases, merge keys or tags of any kind (`!!python/object` included);
+- no anchors, aliases, merge keys or tags of any kind (`!!python/object` included) — except
+  in deploy manifests (`manifest=True`): LiteLLM users share settings with anchors and merge
+  keys (`<<: *azure`), so there anchors, aliases and merge keys are expanded, with a bound on
+  the expanded size (no billion laughs) and on its depth (no recursive anchors); tags stay
+  refused;
 - no duplicate keys, only string keys, one document per file;
 - dates and times stay strings (the schema decides what is a date);
 - ambiguous numbers (`0755`: octal in YAML 1.1, decimal in 1.2) are errors, not guesses;
@@ -33,6 +37,7 @@ from registry.errors import Problem, YamlError
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
+MAX_EXPANDED_VALUES = 100_000  # manifests: values after expanding aliases
 
 KeyPath = tuple[str | int, ...]
 
@@ -81,7 +86,7 @@ def _problem(file: str, line: int | None, key: str, code: str, msg: str, fix: st
 class _StrictLoader(Reader, Scanner, Parser, Composer, BaseResolver):
     """PyYAML's composer with anchors, aliases, tags and deep nesting refused."""
 
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, manifest: bool = False) -> None:
         Reader.__init__(self, text)
         Scanner.__init__(self)
         Parser.__init__(self)
@@ -89,11 +94,14 @@ class _StrictLoader(Reader, Scanner, Parser, Composer, BaseResolver):
         BaseResolver.__init__(self)
         self.file = file
         self.depth = 0
+        self.manifest = manifest
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
         line = event.start_mark.line + 1
-        if isinstance(event, AliasEvent):
+        if self.manifest:
+            pass  # anchors and aliases are expanded by _Builder, under its bounds
+        elif isinstance(event, AliasEvent):
             raise _problem(
                 self.file,
                 line,
@@ -102,7 +110,7 @@ class _StrictLoader(Reader, Scanner, Parser, Composer, BaseResolver):
                 f"alias *{event.anchor} is not allowed",
                 "write the value out in full; anchors and aliases are not supported",
             )
-        if event.anchor is not None:
+        elif event.anchor is not None:
             raise _problem(
                 self.file,
                 line,
@@ -177,43 +185,76 @@ def _scalar(node: ScalarNode, file: str, key: str) -> Any:
     return text
 
 
-def _build(node: Node, path: KeyPath, lines: dict[KeyPath, int], file: str) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, ScalarNode):
-        return _scalar(node, file, render_path(path))
-    if isinstance(node, SequenceNode):
-        return [_build(item, (*path, i), lines, file) for i, item in enumerate(node.value)]
-    if isinstance(node, MappingNode):
-        return _build_mapping(node, path, lines, file)
-    raise _problem(
-        file,
-        lines[path],
-        render_path(path),
-        "CLR-Y001",
-        "unsupported YAML node",
-        "use only mappings, lists and scalars",
-    )
+class _Builder:
+    """Plain data from a composed node tree, recording the line of every key path. In
+    manifest mode an alias is the node it names (expanded again at each use), bounded in
+    count and depth, and a plain `<<` key merges mappings as YAML 1.1 merge keys do."""
 
+    def __init__(self, file: str, manifest: bool) -> None:
+        self.file = file
+        self.manifest = manifest
+        self.lines: dict[KeyPath, int] = {}
+        self.values = 0
 
-def _build_mapping(node: MappingNode, path: KeyPath, lines: dict[KeyPath, int], file: str) -> Any:
-    out: dict[str, Any] = {}
-    first_line: dict[str, int] = {}
-    for key_node, value_node in node.value:
+    def build(self, node: Node, path: KeyPath) -> Any:
+        self.lines[path] = node.start_mark.line + 1
+        if self.manifest:
+            self._count(node, path)
+        if isinstance(node, ScalarNode):
+            return _scalar(node, self.file, render_path(path))
+        if isinstance(node, SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        raise _problem(
+            self.file,
+            self.lines[path],
+            render_path(path),
+            "CLR-Y001",
+            "unsupported YAML node",
+            "use only mappings, lists and scalars",
+        )
+
+    def _count(self, node: Node, path: KeyPath) -> None:
+        self.values += 1
+        line = node.start_mark.line + 1
+        if self.values > MAX_EXPANDED_VALUES:
+            raise _problem(
+                self.file,
+                line,
+                render_path(path),
+                "CLR-Y011",
+                f"aliases expand to more than {MAX_EXPANDED_VALUES} values",
+                "write the shared settings out, or use fewer nested aliases",
+            )
+        if len(path) > MAX_DEPTH:
+            raise _problem(
+                self.file,
+                line,
+                render_path(path),
+                "CLR-Y005",
+                f"nesting deeper than {MAX_DEPTH} levels after expanding aliases",
+                "remove the alias that refers to its own anchor, or flatten the structure",
+            )
+
+    def _key(self, key_node: Node, path: KeyPath) -> Any:
         line = key_node.start_mark.line + 1
         where = render_path(path)
         if not isinstance(key_node, ScalarNode):
             raise _problem(
-                file,
+                self.file,
                 line,
                 where,
                 "CLR-Y007",
                 "a mapping key must be a plain string",
                 "write the key as text",
             )
-        key = _scalar(key_node, file, where)
+        key = _scalar(key_node, self.file, where)
         if key == "<<" and key_node.style is None:
+            if self.manifest:
+                return _MERGE
             raise _problem(
-                file,
+                self.file,
                 line,
                 where,
                 "CLR-Y003",
@@ -222,35 +263,81 @@ def _build_mapping(node: MappingNode, path: KeyPath, lines: dict[KeyPath, int], 
             )
         if not isinstance(key, str):
             raise _problem(
-                file,
+                self.file,
                 line,
                 where,
                 "CLR-Y007",
                 f"key {key_node.value!r} is not a string",
                 f"quote the key: '{key_node.value}'",
             )
-        child = (*path, key)
-        if key in out:
-            raise _problem(
-                file,
-                line,
-                render_path(child),
-                "CLR-Y008",
-                f"duplicate key {key!r} (first at line {first_line[key]})",
-                "keep one of the two entries",
-            )
-        first_line[key] = line
-        out[key] = _build(value_node, child, lines, file)
-        lines[child] = line
-    return out
+        return key
+
+    def _mapping(self, node: MappingNode, path: KeyPath) -> Any:
+        out: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            key = self._key(key_node, path)
+            if key is _MERGE:
+                merges.append(value_node)
+                continue
+            child = (*path, key)
+            if key in out:
+                raise _problem(
+                    self.file,
+                    line,
+                    render_path(child),
+                    "CLR-Y008",
+                    f"duplicate key {key!r} (first at line {first_line[key]})",
+                    "keep one of the two entries",
+                )
+            first_line[key] = line
+            out[key] = self.build(value_node, child)
+            self.lines[child] = line
+        for merged in merges:
+            self._merge(out, merged, path)
+        return out
+
+    def _merge(self, out: dict[str, Any], value: Node, path: KeyPath) -> None:
+        """`<<: *a` or `<<: [*a, *b]`: keys not written here come from the mappings, the
+        first mapping that has a key winning (YAML 1.1 merge)."""
+        sources = value.value if isinstance(value, SequenceNode) else [value]
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                raise _problem(
+                    self.file,
+                    source.start_mark.line + 1,
+                    render_path(path),
+                    "CLR-Y003",
+                    "a merge key (<<) must name a mapping or a list of mappings",
+                    "write `<<: *anchor` where the anchor is on a mapping",
+                )
+            kept: dict[KeyPath, int] = self.lines
+            scratch: dict[KeyPath, int] = {}
+            self.lines = scratch
+            try:
+                merged = self._mapping(source, path)
+            finally:
+                self.lines = kept
+            fresh = {key for key in merged if key not in out}
+            for key in fresh:
+                out[key] = merged[key]
+            depth = len(path)
+            for where, line in scratch.items():
+                if len(where) > depth and where[depth] in fresh:
+                    self.lines[where] = line
+
+
+_MERGE = object()
 
 
 def _line_at_byte(raw: bytes, offset: int) -> int:
     return raw.count(b"\n", 0, offset) + 1
 
 
-def load_text(text: str, file: str = "<input>") -> Document:
-    """Load one YAML document from text under the strict rules."""
+def load_text(text: str, file: str = "<input>", *, manifest: bool = False) -> Document:
+    """Load one YAML document from text under the strict rules (`manifest`: module doc)."""
     raw = text.encode("utf-8", errors="surrogatepass")
     if len(raw) > MAX_BYTES:
         raise _problem(
@@ -262,7 +349,7 @@ def load_text(text: str, file: str = "<input>") -> Document:
             "split it: one provider per catalog file, one policy per policy file",
         )
     try:
-        loader = _StrictLoader(text, file)
+        loader = _StrictLoader(text, file, manifest)
     except yaml.reader.ReaderError as err:  # the Reader checks every character up front
         raise _problem(
             file,
@@ -306,12 +393,12 @@ def load_text(text: str, file: str = "<input>") -> Document:
         loader.dispose()
     if root is None:
         return Document(file, None, {(): 1})
-    lines: dict[KeyPath, int] = {}
-    data = _build(root, (), lines, file)
-    return Document(file, data, lines)
+    builder = _Builder(file, manifest)
+    data = builder.build(root, ())
+    return Document(file, data, builder.lines)
 
 
-def load_file(path: Path, display: str | None = None) -> Document:
+def load_file(path: Path, display: str | None = None, *, manifest: bool = False) -> Document:
     """Read and load a YAML file; `display` is the name used in errors (default: the path)."""
     name = display or str(path)
     try:
@@ -346,4 +433,4 @@ def load_file(path: Path, display: str | None = None) -> Document:
             "file is not UTF-8",
             "save the file as UTF-8",
         ) from None
-    return load_text(text, name)
+    return load_text(text, name, manifest=manifest)
