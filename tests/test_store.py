@@ -15,7 +15,7 @@ from cli.exitcodes import ExitCode
 from registry.catalog.loader import load_catalog
 from registry.errors import CatalogError, PreconditionFailedError, PreconditionRequiredError
 from registry.policy.loader import load_policy, load_policy_text
-from registry.store.repository import Store
+from registry.store.repository import Store, text_digest
 from tests.conftest import ROOT
 
 CATALOG = ROOT / "provider_catalog"
@@ -126,7 +126,7 @@ def test_policy_writes_are_versioned_with_etags(store: Store) -> None:
     )
     assert created
     assert stored.revision == 1
-    assert stored.etag == f'"{policy.revision}"'
+    assert stored.etag == f'"{text_digest(body, "application/yaml")}"'
     with pytest.raises(PreconditionRequiredError):
         store.put_policy("example", "no-training", policy, body, "application/yaml", actor="test")
     with pytest.raises(PreconditionFailedError):

@@ -66,7 +66,11 @@ class Waiver:
 
 @dataclass(frozen=True)
 class LoadedPolicy:
-    """A validated policy with its content hash and everything resolved for the engine."""
+    """A validated policy with its content hash and everything resolved for the engine.
+
+    `revision` hashes what the policy means; `source` hashes where it says it (the file
+    name and the line of every key), which every reason cites: two texts that differ only
+    in comments share a revision, and share a source only if no line moved."""
 
     policy: Policy
     file: str
@@ -76,6 +80,12 @@ class LoadedPolicy:
     allow: tuple[ListEntry, ...]
     deny: tuple[ListEntry, ...]
     waivers: tuple[Waiver, ...]
+    source: str = ""
+
+    @property
+    def cache_key(self) -> tuple[str, str]:
+        """What decisions about this policy depend on: its meaning and its source lines."""
+        return self.revision, self.source
 
     @property
     def name(self) -> str:
@@ -247,6 +257,13 @@ def policy_revision(policy: Policy) -> str:
     return hashlib.sha256(canonical).hexdigest()[:16]
 
 
+def source_digest(doc: Document) -> str:
+    """A hash of the file name and of the line of every key path (LoadedPolicy doc)."""
+    lines = sorted((render_path(path), line) for path, line in doc.lines.items())
+    canonical = json.dumps([doc.file, lines]).encode()
+    return hashlib.sha256(canonical).hexdigest()[:16]
+
+
 def policy_from_document(doc: Document) -> LoadedPolicy:
     """Validate a loaded YAML/JSON document as a policy and resolve it."""
     if not isinstance(doc.data, dict):
@@ -291,6 +308,7 @@ def policy_from_document(doc: Document) -> LoadedPolicy:
         waivers=tuple(
             Waiver(ex, doc.line_of(("exceptions", i))) for i, ex in enumerate(policy.exceptions)
         ),
+        source=source_digest(doc),
     )
 
 

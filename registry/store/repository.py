@@ -6,6 +6,7 @@ leaves the previous state fully intact.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -200,32 +201,34 @@ class Store:
         """Create or replace; returns the stored policy and whether it was created.
 
         Replacing requires `If-Match` with the current ETag; `If-None-Match: *` refuses to
-        replace. An unchanged body under a matching `If-Match` adds no revision.
+        replace. The ETag hashes the stored text: a body that changes only comments is a
+        new revision (what GET returns is that text); an identical body adds none.
         """
+        content = text_digest(body, media_type)
         with self._write() as (session, log):
             record = session.exec(
                 select(PolicyRecord).where(PolicyRecord.org == org, PolicyRecord.name == name)
             ).first()
             current = None if record is None else f'"{record.content_hash}"'
             check_preconditions(current, if_match, if_none_match)
-            if record is not None and record.content_hash == policy.revision:
+            if record is not None and record.content_hash == content:
                 return _current(session, record), False
             created = record is None
             old = "" if record is None else record.content_hash
-            event = AuditEvent(actor, org, "policy.put", f"policy/{name}", old, policy.revision)
+            event = AuditEvent(actor, org, "policy.put", f"policy/{name}", old, content)
             log.record(event)
             if record is None:
-                record = PolicyRecord(org=org, name=name, content_hash=policy.revision)
+                record = PolicyRecord(org=org, name=name, content_hash=content)
                 session.add(record)
                 session.flush()
             record.current_revision += 1
-            record.content_hash = policy.revision
+            record.content_hash = content
             record.updated_at = utcnow()
             session.add(
                 PolicyRevision(
                     policy_id=_id(record.id),
                     revision=record.current_revision,
-                    content_hash=policy.revision,
+                    content_hash=content,
                     media_type=media_type,
                     body=body,
                 )
@@ -306,6 +309,11 @@ class Store:
         return StoredPolicy(
             record.org, record.name, row.revision, row.content_hash, row.media_type, row.body
         )
+
+
+def text_digest(body: str, media_type: str) -> str:
+    """The ETag of a stored policy text: a hash of exactly what GET returns."""
+    return hashlib.sha256(f"{media_type}\n{body}".encode()).hexdigest()[:16]
 
 
 def _id(value: int | None) -> int:
