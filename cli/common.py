@@ -14,6 +14,7 @@ from cli.exitcodes import ExitCode
 from registry.catalog.loader import Catalog, load_catalog
 from registry.errors import ClearanceError, InputError
 from registry.policy.loader import LoadedPolicy, load_policy
+from registry.policy.targets import check_targets
 
 T = TypeVar("T")
 
@@ -32,6 +33,14 @@ ModelOpt = Annotated[
 ]
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="Evaluation date YYYY-MM-DD (default: today).")
+]
+AllowUnknownTargetsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unknown-targets",
+        help="Accept providers.allow/deny and exception targets the catalog does not know "
+        "(a policy shared across catalogs); they are then only warned about.",
+    ),
 ]
 
 
@@ -63,6 +72,23 @@ def read_catalog(option: Path | None) -> Catalog:
 
 def read_policy(path: Path) -> LoadedPolicy:
     return guarded(lambda: load_policy(path))
+
+
+def check_policy_targets(policy: LoadedPolicy, catalog: Catalog, allow_unknown: bool) -> None:
+    """Exit 2 naming every allow/deny/exception target the catalog does not know (a typo
+    in a deny list would otherwise deny nothing), unless `--allow-unknown-targets`."""
+    if not allow_unknown:
+        guarded(lambda: check_targets(policy, catalog))
+
+
+def read_checked(
+    policy_path: Path, catalog_option: Path | None, allow_unknown: bool
+) -> tuple[LoadedPolicy, Catalog]:
+    """The policy and the catalog, the policy's targets checked against the catalog."""
+    policy = read_policy(policy_path)
+    catalog = read_catalog(catalog_option)
+    check_policy_targets(policy, catalog, allow_unknown)
+    return policy, catalog
 
 
 def parse_as_of(value: str | None) -> date:

@@ -29,6 +29,7 @@ from registry.engine.engine import Engine
 from registry.errors import CatalogError, PolicyError, Problem
 from registry.policy.loader import LoadedPolicy, load_policy
 from registry.policy.models import ClassName, TargetId
+from registry.policy.targets import check_targets
 from registry.schema_types import IsoDate, StrictModel
 from registry.validation import problems_from_validation
 from registry.yamlload import Document, load_file
@@ -122,9 +123,14 @@ def _compare(case: Case, result: Evaluation) -> list[str]:
     return failures
 
 
-def run_test_file(path: Path, engine: Engine) -> list[CaseResult]:
-    """Run every case of one test file; input errors raise InputError."""
+def run_test_file(
+    path: Path, engine: Engine, *, allow_unknown_targets: bool = False
+) -> list[CaseResult]:
+    """Run every case of one test file; input errors raise InputError (also a policy target
+    the test's catalog does not know, unless `allow_unknown_targets`)."""
     spec, doc, policy, catalog = load_test_file(path)
+    if not allow_unknown_targets:
+        check_targets(policy, catalog)
     results = []
     for i, case in enumerate(spec.cases):
         result = engine.evaluate(policy, catalog, case.data_class, case.model, spec.as_of)

@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from cli.common import AsOfOpt, DataClassOpt, fail, guarded, parse_as_of, read_catalog, read_policy
+from cli.common import (
+    AllowUnknownTargetsOpt,
+    AsOfOpt,
+    DataClassOpt,
+    check_policy_targets,
+    fail,
+    guarded,
+    parse_as_of,
+    read_catalog,
+    read_policy,
+)
 from cli.exitcodes import ExitCode
 from cli.outputs.diff import to_json, to_markdown, to_text
 from registry.gate.diff import Kind
@@ -44,6 +54,7 @@ def diff(
     data_class: DataClassOpt = None,
     as_of: AsOfOpt = None,
     fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.text,
+    allow_unknown_targets: AllowUnknownTargetsOpt = False,
 ) -> None:
     """List per data class what gains or loses permission (exit 1 when anything changed)."""
     policies = list(policy or [])
@@ -64,6 +75,8 @@ def diff(
         old_catalog = new_catalog = read_catalog(catalogs[0] if catalogs else None)
     else:
         old_catalog, new_catalog = read_catalog(catalogs[0]), read_catalog(catalogs[1])
+    # the new side only: a diff that fixes a typo in a target must be able to show the fix
+    check_policy_targets(new_policy, new_catalog, allow_unknown_targets)
     if data_class and data_class not in {*old_policy.classes, *new_policy.classes}:
         fail(f"unknown data class {data_class!r}")
     result = guarded(

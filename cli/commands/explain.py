@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cli.common import (
+    AllowUnknownTargetsOpt,
     AsOfOpt,
     CatalogOpt,
     DataClassOpt,
@@ -15,8 +16,7 @@ from cli.common import (
     PolicyOpt,
     guarded,
     parse_as_of,
-    read_catalog,
-    read_policy,
+    read_checked,
 )
 from cli.exitcodes import ExitCode
 from cli.outputs.console import console
@@ -40,14 +40,14 @@ def explain(
     fmt: Annotated[ExplainFormat, typer.Option("--format", help="Output format.")] = (
         ExplainFormat.table
     ),
+    allow_unknown_targets: AllowUnknownTargetsOpt = False,
 ) -> None:
     """Show pass/fail/waived for every requirement; exit 0 if permitted, 1 if denied.
 
     For a provider id, exit 0 only when every one of its deployments is permitted.
     """
     day = parse_as_of(as_of)
-    loaded = read_policy(policy)
-    cat = read_catalog(catalog)
+    loaded, cat = read_checked(policy, catalog, allow_unknown_targets)
     items = guarded(lambda: explain_targets(Engine(), loaded, cat, target, data_class, model, day))
     if fmt is ExplainFormat.json:
         typer.echo(to_json(items), nl=False)

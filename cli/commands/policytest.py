@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from cli.common import AllowUnknownTargetsOpt
 from cli.exitcodes import ExitCode
 from registry.engine.engine import Engine
 from registry.errors import InputError
@@ -27,6 +28,7 @@ def run_tests(
     files: Annotated[
         list[Path] | None, typer.Argument(help="Test files or dirs (default: policies/).")
     ] = None,
+    allow_unknown_targets: AllowUnknownTargetsOpt = False,
 ) -> None:
     """Run policy unit tests; exit 0 when all pass, 1 when any fails, 2 on invalid input."""
     found = _discover(list(files or [Path("policies")]))
@@ -37,7 +39,7 @@ def run_tests(
     passed = failed = 0
     for path in found:
         try:
-            results = run_test_file(path, engine)
+            results = run_test_file(path, engine, allow_unknown_targets=allow_unknown_targets)
         except InputError as err:
             typer.echo(err.render(), err=True)
             raise typer.Exit(int(ExitCode.INVALID)) from None

@@ -7,10 +7,12 @@ from typing import Annotated
 
 import typer
 
+from cli.common import AllowUnknownTargetsOpt, CatalogOpt, catalog_dir
 from cli.exitcodes import ExitCode
 from registry.catalog.loader import Catalog, load_catalog, load_provider
-from registry.errors import InputError
+from registry.errors import InputError, Problem
 from registry.policy.loader import LoadedPolicy, load_policy
+from registry.policy.targets import unknown_targets
 from registry.policytest import load_test_file
 
 DEFAULT_PATHS = (Path("provider_catalog"), Path("policies"))
@@ -48,35 +50,39 @@ def _check(path: Path) -> tuple[str, Catalog | LoadedPolicy | None]:
     return f"policy {path}: {policy.name} ({len(policy.classes)} data classes)", policy
 
 
-def lint(policies: list[LoadedPolicy], catalogs: list[Catalog]) -> list[str]:
-    """Warnings: list and exception targets that no validated catalog knows."""
-    if not catalogs:
+def _reference_catalogs(catalogs: list[Catalog], option: Path | None) -> list[Catalog]:
+    """The catalogs to check policy targets against: those validated in this run, else the
+    default one (--catalog, CLEARANCE_CATALOG, provider_catalog/) when it exists."""
+    if catalogs:
+        return catalogs
+    path = catalog_dir(option)
+    if not (path / "providers").is_dir():
         return []
-    known: set[str] = set()
-    for catalog in catalogs:
-        for pid, provider in catalog.providers.items():
-            known.add(pid)
-            known.update(f"{pid}/{d.id}" for d in provider.deployments or ())
-            known.add(f"{pid}/default")
-    warnings: list[str] = []
+    try:
+        return [load_catalog(path)]
+    except InputError:
+        return []  # reported when validated itself; targets are then left unchecked
+
+
+def target_problems(policies: list[LoadedPolicy], catalogs: list[Catalog]) -> list[Problem]:
+    """List and exception targets that no catalog knows (a typo in a deny list fails open)."""
+    problems: list[Problem] = []
     for policy in policies:
-        names = [
-            *(e.target for e in policy.allow),
-            *(e.target for e in policy.deny),
-            *(w.exception.target for w in policy.waivers),
-        ]
-        warnings.extend(
-            f"{policy.file}: {name} is not in the catalog" for name in names if name not in known
-        )
-    return warnings
+        found = [unknown_targets(policy, catalog) for catalog in catalogs]
+        elsewhere = [{p.key for p in other} for other in found[1:]]
+        problems.extend(p for p in found[0] if all(p.key in keys for keys in elsewhere))
+    return problems
 
 
 def validate(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Catalog dirs, policy files or dirs.")
     ] = None,
+    catalog: CatalogOpt = None,
+    allow_unknown_targets: AllowUnknownTargetsOpt = False,
 ) -> None:
-    """Validate catalog directories and policy files (default: provider_catalog/ policies/)."""
+    """Validate catalog directories and policy files (default: provider_catalog/ policies/);
+    policy targets are checked against the catalogs given, else the default catalog."""
     problems = 0
     policies: list[LoadedPolicy] = []
     catalogs: list[Catalog] = []
@@ -92,8 +98,15 @@ def validate(
         elif isinstance(loaded, LoadedPolicy):
             policies.append(loaded)
         typer.echo(f"ok   {summary}")
-    for warning in lint(policies, catalogs):
-        typer.echo(f"warning: {warning}", err=True)
+    reference = _reference_catalogs(catalogs, catalog)
+    if policies and not reference:
+        typer.echo("warning: policy targets not checked: no catalog (pass --catalog)", err=True)
+    for problem in target_problems(policies, reference):
+        if allow_unknown_targets:
+            typer.echo(f"warning: {problem.file}:{problem.line}: {problem.message}", err=True)
+        else:
+            typer.echo(problem.render(), err=True)
+            problems += 1
     if problems:
         typer.echo(f"{problems} problem(s) found", err=True)
         raise typer.Exit(int(ExitCode.INVALID))

@@ -12,6 +12,7 @@ from registry.api.access import requires
 from registry.api.deps import PrincipalDep, StateDep
 from registry.api.problems import ProblemError
 from registry.policy.loader import LoadedPolicy, load_policy_text
+from registry.policy.targets import check_targets
 from registry.security.roles import Action
 from registry.store.preconditions import etag_matches
 from registry.store.repository import StoredPolicy
@@ -121,11 +122,19 @@ async def put_policy(
     caller: PrincipalDep,
     if_match: str | None = Header(default=None),
     if_none_match: str | None = Header(default=None),
+    allow_unknown_targets: bool = False,
 ) -> dict[str, Any]:
-    """Create (201) or replace (200, needs `If-Match`); an invalid body changes nothing."""
+    """Create (201) or replace (200, needs `If-Match`); an invalid body changes nothing.
+    Every providers.allow/deny and exception target must be in the active catalog (422
+    naming the closest id) unless `allow_unknown_targets=true`. A body that differs only in
+    comments or layout is a new revision (its text is what GET returns) whose decisions,
+    and so the `permitted` ETags, do not change."""
     raw = await request.body()
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     policy, text = _parse(org, name, raw, media_type)
+    snapshot = state.holder.snapshot
+    if not allow_unknown_targets and snapshot is not None and snapshot.catalog is not None:
+        check_targets(policy, snapshot.catalog)
     stored, created = await run_in_threadpool(
         lambda: state.store.put_policy(
             org, name, policy, text, media_type, if_match, if_none_match, actor=caller.key_id
