@@ -13,9 +13,15 @@ LiteLLM calls `async_filter_deployments` with the healthy candidates of each req
 hook asks the registry for the policy's LiteLLM view (`permitted?format=litellm`, revalidated
 with ETags, served from the client's last-known-good cache within `max_staleness`) and keeps
 a deployment only if `registry.routers.litellm_match.decide` permits it — the same resolution
-the CI gate uses. The data class comes from the request's metadata
-(`clearance_data_class`), else from a `clearance:<class>` tag (request tags, then the API
-key's tags on a LiteLLM proxy), else the policy's default class.
+the CI gate uses, with this process's environment for `os.environ/NAME` params (the gate is
+given the same values with `--env`/`--env-file`).
+
+Data classes: every class any source names applies — the request's metadata
+(`clearance_data_class`), and every `clearance:<class>` tag of the request, its metadata, the
+proxy key and the key's team. A deployment is kept only if it is permitted for each of them,
+so a client cannot downgrade the class its key is tagged with (a class that inherits another
+only adds requirements: the intersection is the strictest; two unordered classes both
+apply). With no class named, the policy's default class applies.
 
 Fail closed: if the registry cannot answer and the cache is too old, if the view is not one
 this version understands, or if nothing is permitted, the hook returns no deployment, and
@@ -28,6 +34,7 @@ standard library only.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -46,22 +53,34 @@ def _tags(value: Any) -> list[str]:
     return [t for t in value if isinstance(t, str)] if isinstance(value, list) else []
 
 
-def data_class_of(request: Mapping[str, Any] | None) -> str | None:
-    """The request's data class, or None (the policy's default class then applies)."""
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def data_classes_of(request: Mapping[str, Any] | None) -> list[str | None]:
+    """Every data class the request names (module doc), in a stable order; `[None]` (the
+    policy's default class) when it names none."""
     if not request:
-        return None
-    metadata = request.get("metadata")
-    metadata = metadata if isinstance(metadata, Mapping) else {}
+        return [None]
+    metadata = _mapping(request.get("metadata"))
+    found: list[str] = []
     explicit = metadata.get(METADATA_KEY)
     if isinstance(explicit, str) and explicit:
-        return explicit
-    key_metadata = metadata.get("user_api_key_metadata")
-    key_tags = key_metadata.get("tags") if isinstance(key_metadata, Mapping) else None
-    for tags in (request.get("tags"), metadata.get("tags"), key_tags):
-        for tag in _tags(tags):
-            if tag.startswith(TAG_PREFIX) and len(tag) > len(TAG_PREFIX):
-                return tag[len(TAG_PREFIX) :]
-    return None
+        found.append(explicit)
+    sources = (
+        request.get("tags"),
+        metadata.get("tags"),
+        _mapping(metadata.get("user_api_key_metadata")).get("tags"),
+        _mapping(metadata.get("user_api_key_team_metadata")).get("tags"),
+    )
+    for tags in sources:
+        found.extend(
+            tag[len(TAG_PREFIX) :]
+            for tag in _tags(tags)
+            if tag.startswith(TAG_PREFIX) and len(tag) > len(TAG_PREFIX)
+        )
+    named: list[str | None] = [*sorted(set(found))]
+    return named or [None]
 
 
 class ClearanceFilter(CustomLogger):  # type: ignore[misc]  # litellm is untyped for mypy here
@@ -79,29 +98,40 @@ class ClearanceFilter(CustomLogger):  # type: ignore[misc]  # litellm is untyped
         request_kwargs: dict[str, Any] | None = None,
         parent_otel_span: Any = None,
     ) -> list[dict[str, Any]]:
-        data_class = data_class_of(request_kwargs)
+        classes = data_classes_of(request_kwargs)
+        views = []
         try:
-            answer = await self.client.permitted(
-                self.org, self.policy, data_class, format="litellm"
-            )
-            view = answer.body
-            check_view(view)
+            for data_class in classes:
+                answer = await self.client.permitted(
+                    self.org, self.policy, data_class, format="litellm"
+                )
+                check_view(answer.body)
+                views.append(answer.body)
         except (ClearanceClientError, ViewError) as err:
-            log.error("clearance: no deployment for %s (data class %s): %s", model, data_class, err)
+            log.error("clearance: no deployment for %s (data classes %s): %s", model, classes, err)
             return []
-        return keep_permitted(view, healthy_deployments, model)
+        return keep_permitted(views, healthy_deployments, model, os.environ)
 
 
 def keep_permitted(
-    view: Mapping[str, Any], deployments: Sequence[dict[str, Any]], model: str
+    views: Sequence[Mapping[str, Any]],
+    deployments: Sequence[dict[str, Any]],
+    model: str,
+    env: Mapping[str, str],
 ) -> list[dict[str, Any]]:
-    """The deployments the view permits, in their order; each refusal is logged with why."""
+    """The deployments every view permits, in their order; each refusal is logged with
+    why. No view permits nothing."""
+    if not views:
+        return []
     kept = []
     for deployment in deployments:
         params = deployment.get("litellm_params")
-        verdict = decide(view, params if isinstance(params, Mapping) else {})
-        if verdict.permitted:
+        params = params if isinstance(params, Mapping) else {}
+        verdicts = [decide(view, params, env) for view in views]
+        refused = [v for v in verdicts if not v.permitted]
+        if not refused:
             kept.append(deployment)
-        else:
-            log.info("clearance: %s skips a deployment: %s", model, "; ".join(verdict.reasons))
+            continue
+        reasons = "; ".join(r for v in refused for r in v.reasons)
+        log.info("clearance: %s skips a deployment: %s", model, reasons)
     return kept

@@ -128,10 +128,13 @@ def model_list(upstreams: dict[str, Upstream]) -> list[dict[str, Any]]:
     ]
 
 
-async def _ask(router: Any, data_class: str | None, times: int) -> list[str]:
+async def _ask(
+    router: Any, data_class: str | None, times: int, extra: dict[str, Any] | None = None
+) -> list[str]:
     answers = []
     for _ in range(times):
         metadata = {"clearance_data_class": data_class} if data_class else {}
+        metadata.update(extra or {})
         reply = await router.acompletion(
             model="gpt", messages=[{"role": "user", "content": "hi"}], metadata=metadata
         )
@@ -160,12 +163,16 @@ def test_the_router_reaches_only_permitted_deployments(
                 confidential = await _ask(router, "confidential", 8)
                 eu_only = upstreams["us"].total
                 public = await _ask(router, "public", 24)
+                # the request says public, the proxy key it came with says confidential
+                key_tags = {"user_api_key_metadata": {"tags": ["clearance:confidential"]}}
+                downgraded = await _ask(router, "public", 12, key_tags)
                 server.stop()  # the registry goes away: the fresh cache still decides
                 cached = await _ask(router, "confidential", 4)
                 return {
                     "confidential": confidential,
                     "us_hits_while_confidential": eu_only,
                     "public": public,
+                    "downgraded": downgraded,
                     "cached": cached,
                 }
             finally:
@@ -176,6 +183,7 @@ def test_the_router_reaches_only_permitted_deployments(
     assert seen["confidential"] == ["eu"] * 8
     assert seen["us_hits_while_confidential"] == 0
     assert set(seen["public"]) == {"eu", "us"}  # both permitted: the router spreads load
+    assert seen["downgraded"] == ["eu"] * 12  # the strictest class wins (was: public, both)
     assert seen["cached"] == ["eu"] * 4
     assert upstreams["unlisted"].total == 0  # never permitted, whatever the data class
 
@@ -215,15 +223,23 @@ def test_without_the_registry_and_without_a_cache_nothing_is_sent(
     assert sum(u.total for u in upstreams.values()) == 0
 
 
-def test_data_class_comes_from_metadata_then_tags() -> None:
-    from clearance_client.litellm_hook import data_class_of
+def test_every_named_data_class_applies_so_a_client_cannot_downgrade_its_key() -> None:
+    from clearance_client.litellm_hook import data_classes_of
 
-    assert data_class_of(None) is None
-    assert data_class_of({"metadata": {"clearance_data_class": "phi"}}) == "phi"
-    assert data_class_of({"tags": ["team-a", "clearance:internal"]}) == "internal"
-    assert data_class_of({"metadata": {"tags": ["clearance:public"]}}) == "public"
+    assert data_classes_of(None) == [None]
+    assert data_classes_of({"metadata": {"clearance_data_class": "phi"}}) == ["phi"]
+    assert data_classes_of({"tags": ["team-a", "clearance:internal"]}) == ["internal"]
+    assert data_classes_of({"metadata": {"tags": ["clearance:public"]}}) == ["public"]
     key_tags = {"metadata": {"user_api_key_metadata": {"tags": ["clearance:confidential"]}}}
-    assert data_class_of(key_tags) == "confidential"
-    explicit_wins = {"metadata": {"clearance_data_class": "phi", "tags": ["clearance:public"]}}
-    assert data_class_of(explicit_wins) == "phi"
-    assert data_class_of({"tags": ["clearance:"], "metadata": "x"}) is None
+    assert data_classes_of(key_tags) == ["confidential"]
+    # the request says public, its key says confidential: both apply (was: public only)
+    downgrade = {
+        "metadata": {
+            "clearance_data_class": "public",
+            "user_api_key_metadata": {"tags": ["clearance:confidential"]},
+        }
+    }
+    assert data_classes_of(downgrade) == ["confidential", "public"]
+    team = {"metadata": {"user_api_key_team_metadata": {"tags": ["clearance:restricted"]}}}
+    assert data_classes_of(team) == ["restricted"]
+    assert data_classes_of({"tags": ["clearance:"], "metadata": "x"}) == [None]

@@ -31,7 +31,8 @@ from registry.gate.manifests import manifest_entries
 from registry.policy.loader import LoadedPolicy, load_policy
 from registry.routers.formats import restricts
 from registry.routers.litellm import litellm_index, to_litellm
-from registry.routers.litellm_match import REGION_KEYS, ViewError, decide
+from registry.routers.litellm_match import ViewError, decide
+from registry.routers.litellm_params import REGION_KEYS
 from registry.routers.openrouter import to_openrouter
 from registry.routers.vercel import to_vercel
 from registry.yamlload import load_file, load_text
@@ -43,6 +44,7 @@ from tests.conftest import ROOT
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 AS_OF = date(2026, 11, 26)
+REGION_NAMES = sorted({key for keys in REGION_KEYS.values() for key in keys})
 MANIFESTS = ROOT / "tests" / "manifests"
 CONFIGS = [MANIFESTS / "litellm_multi_cloud.yaml", MANIFESTS / "litellm_eu_sovereign.yaml"]
 POLICIES = sorted(p for p in (ROOT / "policies").glob("*.yaml") if ".test." not in p.name)
@@ -345,15 +347,17 @@ def test_an_api_base_host_outside_the_catalog_is_never_permitted(catalog: Catalo
     assert pinned.resolution.candidates == ("openai/eu",)
 
 
-def test_the_matcher_imports_the_standard_library_only() -> None:
-    tree = ast.parse((ROOT / "registry" / "routers" / "litellm_match.py").read_text())
+@pytest.mark.parametrize("module", ["litellm_match", "litellm_params"])
+def test_the_matcher_imports_the_standard_library_only(module: str) -> None:
+    tree = ast.parse((ROOT / "registry" / "routers" / f"{module}.py").read_text())
     imported = {
-        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
         for node in ast.walk(tree)
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
-    assert imported - {"__future__"} <= sys.stdlib_module_names
+    ours = {"registry.routers.litellm_params"}  # the matcher's own reader, checked here too
+    assert {m.split(".")[0] for m in imported - ours} - {"__future__"} <= sys.stdlib_module_names
 
 
 def _gate_verdicts(
@@ -456,7 +460,7 @@ def _litellm_params(index: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     )
     return st.fixed_dictionaries(
         {"model": model},
-        optional={"api_base": api_base, "base_url": api_base, **dict.fromkeys(REGION_KEYS, cased)},
+        optional={"api_base": api_base, "base_url": api_base, **dict.fromkeys(REGION_NAMES, cased)},
     )
 
 

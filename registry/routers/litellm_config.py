@@ -9,11 +9,12 @@ says why every other entry was removed.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from registry.errors import InputError, Problem
-from registry.routers.litellm_match import Verdict, decide
+from registry.routers.litellm_match import NO_ENV, Verdict, decide
 from registry.yamlload import Document, KeyPath, render_path
 
 
@@ -25,6 +26,7 @@ class ConfigEntry:
     line: int | None  # the line of its litellm_params.model
     name: str  # model_name (the group routers fail over within), else the model
     params: dict[str, Any]
+    file: str = ""  # the file that holds it (an included file's name for included entries)
 
 
 @dataclass(frozen=True)
@@ -48,32 +50,51 @@ def _invalid(doc: Document, path: KeyPath, code: str, message: str, remedy: str)
 
 
 def config_entries(doc: Document, code: str) -> list[ConfigEntry]:
-    """Every `model_list` entry; InputError (with `code`, file, line, key) when the list is
-    empty or an entry has no string `litellm_params.model`."""
-    items = doc.data.get("model_list") if isinstance(doc.data, dict) else None
-    if not isinstance(items, list) or not items:
-        raise _invalid(
-            doc,
-            ("model_list",),
-            code,
-            "model_list must be a non-empty list",
-            "list the proxy's deployments under model_list:",
-        )
-    return [_entry(doc, i, item, code) for i, item in enumerate(items)]
+    """Every `model_list` entry; InputError (with `code`, file, line, key) naming every entry
+    without a string `litellm_params.model`, or the list when it is missing or empty."""
+    entries, problems = model_list_entries(doc, code, required=True)
+    if problems:
+        raise InputError(problems)
+    return entries
 
 
-def _entry(doc: Document, i: int, item: Any, code: str) -> ConfigEntry:
-    params = item.get("litellm_params") if isinstance(item, dict) else None
-    if not isinstance(params, dict) or not isinstance(params.get("model"), str):
-        raise _invalid(
-            doc,
-            ("model_list", i),
-            code,
-            "a model_list entry needs litellm_params.model (a string)",
-            "write litellm_params: {model: provider/model-name}",
-        )
-    name = str(item.get("model_name") or params["model"])
-    return ConfigEntry(i, doc.line_of(("model_list", i, "litellm_params", "model")), name, params)
+def model_list_entries(
+    doc: Document, code: str, *, required: bool
+) -> tuple[list[ConfigEntry], list[Problem]]:
+    """The entries of one file's `model_list` and a problem for each bad one (an included
+    file may have no `model_list`: `required=False`)."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    items = data.get("model_list")
+    if items is None and not required:
+        return [], []
+    if not isinstance(items, list) or (required and not items):
+        return [], [_problem(doc, ("model_list",), code, _LIST, "list the proxy's deployments")]
+    entries: list[ConfigEntry] = []
+    problems: list[Problem] = []
+    for i, item in enumerate(items):
+        params = item.get("litellm_params") if isinstance(item, dict) else None
+        if not isinstance(params, dict) or not isinstance(params.get("model"), str):
+            problems.append(
+                _problem(
+                    doc,
+                    ("model_list", i),
+                    code,
+                    "a model_list entry needs litellm_params.model (a string)",
+                    "write litellm_params: {model: provider/model-name}",
+                )
+            )
+            continue
+        name = str(item.get("model_name") or params["model"])
+        line = doc.line_of(("model_list", i, "litellm_params", "model"))
+        entries.append(ConfigEntry(i, line, name, params, doc.file))
+    return entries, problems
+
+
+_LIST = "model_list must be a non-empty list"
+
+
+def _problem(doc: Document, path: KeyPath, code: str, message: str, remedy: str) -> Problem:
+    return Problem(code, message, remedy, doc.file, doc.line_of(path), render_path(path))
 
 
 def _check_tags(doc: Document, entry: ConfigEntry, code: str) -> None:
@@ -96,13 +117,26 @@ def _tagged(item: dict[str, Any], tag: str) -> dict[str, Any]:
     return kept
 
 
-def filter_config(doc: Document, view: dict[str, Any], code: str = "CLR-R001") -> Filtered:
+def filter_config(
+    doc: Document,
+    view: dict[str, Any],
+    code: str = "CLR-R001",
+    env: Mapping[str, str] = NO_ENV,
+) -> Filtered:
     """The config with denied or unresolvable entries removed and kept entries tagged with
     the view's tag; every other key of the config is kept as it is."""
+    if isinstance(doc.data, dict) and "include" in doc.data:
+        raise _invalid(
+            doc,
+            ("include",),
+            code,
+            "the config includes other files, whose entries this filter would pass unchecked",
+            "merge the included files' model_list into this config, or filter each file",
+        )
     entries = config_entries(doc, code)
     for entry in entries:
         _check_tags(doc, entry, code)
-    outcomes = [Outcome(e, decide(view, e.params)) for e in entries]
+    outcomes = [Outcome(e, decide(view, e.params, env)) for e in entries]
     items = doc.data["model_list"]
     config = copy.deepcopy(doc.data)
     config["model_list"] = [

@@ -5,21 +5,28 @@ from `clearance allowed --format litellm` or `GET …/permitted?format=litellm`.
 (`registry.gate.manifests`) resolves LiteLLM config entries with `resolve` too, so the gate
 and a router can never disagree about which deployments an entry may reach.
 
-Resolution of one deployment's `litellm_params`: its `model`, the host of `base_url` or else
-`api_base` (LiteLLM's own order; "`api_base` host" below), and its region keys.
+Resolution of one deployment's `litellm_params`, read by `litellm_params.read_params` (the
+provider prefix, the endpoint's host, the region and a Bedrock inference profile, with the
+environment the caller knows):
 
-1. provider: the provider of a known `api_base` host (`view["hosts"]`, exact names first,
+1. provider: the provider of a known endpoint host (`view["hosts"]`, exact names first,
    then `*.suffix` patterns such as Azure's per-customer `*.openai.azure.com`: LiteLLM
-   sends the prompt to that host whatever the prefix), else that of the `model` prefix
-   (`bedrock/…`, `view["prefixes"]`) when there is no `api_base`. An `api_base` host the
+   sends the prompt to that host whatever the prefix), else that of the provider prefix
+   (`bedrock/…`, `view["prefixes"]`) when there is no endpoint. An endpoint host the
    catalog does not know resolves to nothing (`openai/…` pointed at a self-hosted server is
    not OpenAI: where the prompt goes is unknown);
-2. deployments: the one a regional `api_base` host pins; else, of those that list the
-   `api_base` host (all of the provider's when none does), those whose `regions` hold the
-   first region key that is set (`REGION_KEYS`), or all of them when no key is set.
+2. deployments: the one a regional host pins; else, of those that list the host (all of
+   the provider's when none does), those whose `regions` hold the region asked for, or all
+   of them when none is asked for;
+3. a Bedrock cross-region inference profile (`us.…`) adds the deployment of that geography
+   (`regions` holds `us`): the request enters in its source Region and is then routed
+   across the geography's Regions. A geography the catalog does not model resolves to
+   nothing.
 
-An entry is permitted only if it resolves to at least one deployment and every one of them is
-permitted in the view. Anything unknown, malformed or missing denies: fail closed.
+A field that cannot be read (an environment variable without a value, a URL without a host)
+resolves to nothing. An entry is permitted only if it resolves to at least one deployment
+and every one of them is permitted in the view. Anything unknown, malformed or missing
+denies: fail closed.
 """
 
 from __future__ import annotations
@@ -27,11 +34,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
+
+from registry.routers.litellm_params import BEDROCK, Read, read_params
 
 VIEW_FORMAT = "litellm"
 VIEW_VERSION = 1
-REGION_KEYS = ("aws_region_name", "vertex_location", "region_name")
+NO_ENV: Mapping[str, str] = {}
 NOT_EVALUATED = "gate.unresolved"  # the rule id of a deployment the view has no decision for
 
 
@@ -79,16 +87,6 @@ def check_view(view: Any) -> None:
             raise ViewError(f"view[{key!r}] must be an object")
 
 
-def _host(params: Mapping[str, Any]) -> str | None:
-    """The lower-case host LiteLLM calls ("" without one, None when it is not a URL):
-    `base_url`, which LiteLLM prefers, else `api_base`."""
-    try:
-        url = str(params.get("base_url") or params.get("api_base") or "")
-        return (urlparse(url).hostname or "").lower()
-    except ValueError:
-        return None
-
-
 def _known_host(view: Mapping[str, Any], host: str) -> Mapping[str, Any] | None:
     """The view's entry for a host: its exact name, else the longest `*.suffix` covering it."""
     hosts = view["hosts"]
@@ -116,47 +114,68 @@ def _in_region(deployments: list[Mapping[str, Any]], region: str) -> tuple[str, 
     )
 
 
-def _provider(view: Mapping[str, Any], model: str, pinned: Mapping[str, Any] | None) -> Any:
-    """The provider a known `api_base` host names (LiteLLM sends the prompt there, whatever
+def _provider(view: Mapping[str, Any], read: Read, pinned: Mapping[str, Any] | None) -> Any:
+    """The provider a known endpoint host names (LiteLLM sends the prompt there, whatever
     the prefix says: `openai/…` with another provider's host reaches that provider), else
-    the provider of the `model` prefix."""
+    the provider of the prefix."""
     if pinned is not None:
         return pinned.get("provider")
-    prefix = model.split("/", 1)[0].lower() if "/" in model else None
-    return view["prefixes"].get(prefix) if prefix is not None else None
+    return view["prefixes"].get(read.prefix) if read.prefix is not None else None
 
 
-def resolve(view: Mapping[str, Any], params: Mapping[str, Any]) -> Resolution:
-    """The provider and candidate deployments of one `litellm_params` (see module doc)."""
+def _regional(
+    view: Mapping[str, Any], provider: str, read: Read, pinned: Mapping[str, Any] | None
+) -> tuple[tuple[str, ...], str | None]:
+    """Steps 2 and 3 of the module doc: (candidates, problem)."""
+    if pinned is not None and pinned.get("deployment"):
+        found: tuple[str, ...] = (str(pinned["deployment"]),)
+    else:
+        deployments = _deployments(view, provider)
+        listing = [
+            d for d in deployments if isinstance(d.get("hosts"), list) and read.host in d["hosts"]
+        ]
+        deployments = listing or deployments
+        if read.region is not None:
+            found = _in_region(deployments, read.region)
+            if not found:
+                return (), f"{provider} has no deployment in region {read.region!r} in the catalog"
+        else:
+            found = tuple(sorted(str(d.get("id")) for d in deployments))
+    if read.profile is None or view["prefixes"].get(BEDROCK) != provider:
+        return found, None
+    profile = _in_region(_deployments(view, provider), read.profile)
+    if not profile:
+        return (), (
+            f"Bedrock cross-region inference profile {read.profile!r} routes across Regions "
+            "the catalog does not model"
+        )
+    return tuple(sorted({*found, *profile})), None
+
+
+def resolve(
+    view: Mapping[str, Any], params: Mapping[str, Any], env: Mapping[str, str] = NO_ENV
+) -> Resolution:
+    """The provider and candidate deployments of one `litellm_params` (see module doc);
+    `env` is the environment `os.environ/NAME` and `${NAME}` values are read from."""
     check_view(view)
-    model = params.get("model")
-    region = next((str(params[k]) for k in REGION_KEYS if params.get(k)), None)
-    host = _host(params)
-    if host is None:
-        url = params.get("base_url") or params.get("api_base")
-        return Resolution(None, (), region, "", f"api_base {url!r} is not a URL")
-    if not isinstance(model, str):
-        return Resolution(None, (), region, host, "litellm_params.model is not a string")
-    pinned = _known_host(view, host) if host else None
-    if host and pinned is None:
-        problem = f"api_base host {host!r} is not in the catalog: where the prompt goes is unknown"
-        return Resolution(None, (), region, host, problem)
-    provider = _provider(view, model, pinned)
+    read = read_params(params, env)
+    if read.problem is not None:
+        return Resolution(None, (), read.region, read.host, read.problem)
+    pinned = _known_host(view, read.host) if read.host else None
+    if read.host and pinned is None:
+        problem = (
+            f"endpoint host {read.host!r} is not in the catalog: where the prompt goes is unknown"
+        )
+        return Resolution(None, (), read.region, read.host, problem)
+    provider = _provider(view, read, pinned)
     if not isinstance(provider, str):
         problem = (
-            f"unknown provider for {model!r}: no catalog alias matches its prefix or api_base host"
+            f"unknown provider for {read.model!r}: no catalog alias matches its prefix or "
+            "endpoint host"
         )
-        return Resolution(None, (), region, host, problem)
-    if pinned is not None and pinned.get("deployment"):
-        return Resolution(provider, (str(pinned["deployment"]),), region, host)
-    deployments = _deployments(view, provider)
-    listing = [d for d in deployments if isinstance(d.get("hosts"), list) and host in d["hosts"]]
-    deployments = listing or deployments
-    if region is not None:
-        matching = _in_region(deployments, region)
-        missing = f"{provider} has no deployment in region {region!r} in the catalog"
-        return Resolution(provider, matching, region, host, None if matching else missing)
-    return Resolution(provider, tuple(sorted(str(d.get("id")) for d in deployments)), region, host)
+        return Resolution(None, (), read.region, read.host, problem)
+    found, missing = _regional(view, provider, read, pinned)
+    return Resolution(provider, found, read.region, read.host, missing)
 
 
 def _rules(deployment: Mapping[str, Any] | None) -> tuple[str, ...]:
@@ -170,9 +189,11 @@ def _rules(deployment: Mapping[str, Any] | None) -> tuple[str, ...]:
     return rules or (NOT_EVALUATED,)
 
 
-def decide(view: Mapping[str, Any], params: Mapping[str, Any]) -> Verdict:
+def decide(
+    view: Mapping[str, Any], params: Mapping[str, Any], env: Mapping[str, str] = NO_ENV
+) -> Verdict:
     """Permitted iff the deployment resolves to at least one deployment, all permitted."""
-    found = resolve(view, params)
+    found = resolve(view, params, env)
     by_id = {
         str(d.get("id")): d for d in _deployments(view, found.provider or "") if found.provider
     }
