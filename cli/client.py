@@ -37,12 +37,14 @@ def post_gate(
     data_class: str | None,
     manifests: list[Path],
     api_key: str | None = None,
+    env: dict[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> dict[str, Any]:
     """POST the manifests to `{server}/v1/orgs/{org}/gate`; the report as JSON."""
     body = {
         "policy": policy,
         "data_class": data_class,
+        "env": env or {},
         "manifests": [
             {"name": str(p), "content": p.read_text(encoding="utf-8")} for p in manifests
         ],

@@ -284,7 +284,7 @@ def test_gate_endpoint_answers_like_the_cli(client: TestClient) -> None:
     report = client.post("/v1/orgs/example/gate", json=body)
     assert report.status_code == 200, report.text
     doc = report.json()
-    assert doc["summary"] == {"entries": 6, "violations": 5}
+    assert doc["summary"] == {"entries": 6, "violations": 5, "waived": 0}
     assert {r["line"] for r in doc["results"]} == {5, 9, 13, 17, 22, 26}
     assert all(r["file"] == "litellm.yaml" for r in doc["results"])
     bad = {**body, "manifests": [{"name": "bad.yaml", "content": "model_list: [\n"}]}
@@ -293,6 +293,25 @@ def test_gate_endpoint_answers_like_the_cli(client: TestClient) -> None:
         == "bad.yaml"
     )
     problem(client.post("/v1/orgs/other/gate", json=body), 404)
+
+
+def test_the_gate_endpoint_reads_env_values_and_refuses_includes(client: TestClient) -> None:
+    config = (
+        "model_list:\n  - model_name: m\n    litellm_params:\n"
+        "      model: openai/gpt-4o\n      api_base: os.environ/BASE\n"
+    )
+    body: dict[str, Any] = {
+        "policy": "eu-confidential",
+        "data_class": "confidential",
+        "manifests": [{"name": "litellm.yaml", "content": config}],
+    }
+    unresolved = client.post("/v1/orgs/example/gate", json=body).json()
+    assert "environment variable BASE" in unresolved["results"][0]["problem"]
+    body["env"] = {"BASE": "https://eu.api.openai.com/v1"}
+    assert client.post("/v1/orgs/example/gate", json=body).json()["compliant"] is True
+    body["manifests"] = [{"name": "p.yaml", "content": "include: [models.yaml]\n" + config}]
+    refused = problem(client.post("/v1/orgs/example/gate", json=body), 422)
+    assert refused["code"] == "CLR-G002"
 
 
 def test_snapshot_staleness_and_min_revision(tmp_path: Path) -> None:

@@ -88,7 +88,10 @@ def test_unreachable_or_failing_service_exits_three(
     failing = runner.invoke(app, ["gate", *ARGS, "--server", failing_service])
     assert failing.exit_code == ExitCode.UNREACHABLE
     assert "503" in failing.stderr
-    assert failing.stdout == ""
+    # the report asked for still says why, and never that anything is compliant
+    report = json.loads(failing.stdout)
+    assert report["compliant"] is False
+    assert report["problems"][0]["code"] == "CLR-N002"
     closed = runner.invoke(app, ["gate", *ARGS], env={"CLEARANCE_SERVER": "http://127.0.0.1:9"})
     assert closed.exit_code == ExitCode.UNREACHABLE
     assert "cannot reach" in closed.stderr

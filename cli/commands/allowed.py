@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from cli.common import (
+    AllowUnknownTargetsOpt,
     AsOfOpt,
     CatalogOpt,
     DataClassOpt,
@@ -19,9 +20,9 @@ from cli.common import (
     fail,
     guarded,
     parse_as_of,
-    read_catalog,
-    read_policy,
+    read_checked,
 )
+from cli.env import read_env
 from cli.exitcodes import ExitCode
 from cli.outputs.console import console
 from cli.outputs.evaluation import render_table, to_json
@@ -54,6 +55,7 @@ class Allowed:
     catalog: Catalog
     cls: ResolvedClass
     litellm_config: Path | None
+    env: Mapping[str, str]
 
 
 def _echo_err(lines: list[str]) -> None:
@@ -122,8 +124,8 @@ def _litellm(ctx: Allowed) -> ExitCode:
     if path is None:
         typer.echo(render_json(view), nl=False)
         return ExitCode.OK
-    doc = guarded(lambda: load_file(path))
-    filtered = guarded(lambda: filter_config(doc, view))
+    doc = guarded(lambda: load_file(path, manifest=True))
+    filtered = guarded(lambda: filter_config(doc, view, env=ctx.env))
     _echo_err(filter_report(filtered, doc.file, str(view["tag"])))
     if not filtered.kept:
         typer.echo(
@@ -162,14 +164,27 @@ def allowed(
             "permitted model_list entries (each tagged clearance:<data class>).",
         ),
     ] = None,
+    env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--env",
+            help="With --litellm-config: NAME=VALUE of the proxy's environment, for values "
+            "written os.environ/NAME or ${NAME} (repeatable).",
+        ),
+    ] = None,
+    env_file: Annotated[
+        list[Path] | None,
+        typer.Option("--env-file", help="With --litellm-config: a dotenv file (repeatable)."),
+    ] = None,
+    allow_unknown_targets: AllowUnknownTargetsOpt = False,
 ) -> None:
     """Print the deployments the policy permits for a data class (exit 0 even when none;
     router formats exit 1 rather than print something that would not restrict routing)."""
     if litellm_config is not None and fmt is not AllowedFormat.litellm:
         fail("--litellm-config is only used with --format litellm")
     day = parse_as_of(as_of)
-    loaded = read_policy(policy)
-    cat = read_catalog(catalog)
+    loaded, cat = read_checked(policy, catalog, allow_unknown_targets)
     result = guarded(lambda: Engine().evaluate(loaded, cat, data_class, model, day))
     cls = guarded(lambda: loaded.data_class(data_class))
-    raise typer.Exit(int(OUTPUTS[fmt](Allowed(result, cat, cls, litellm_config))))
+    given = guarded(lambda: read_env(env or [], env_file or []))
+    raise typer.Exit(int(OUTPUTS[fmt](Allowed(result, cat, cls, litellm_config, given))))

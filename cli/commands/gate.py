@@ -4,30 +4,42 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 from cli.client import ServiceRefusedError, ServiceUnavailableError, post_gate
 from cli.common import (
+    AllowUnknownTargetsOpt,
     AsOfOpt,
     CatalogOpt,
     DataClassOpt,
     PolicyOpt,
-    fail,
-    guarded,
-    parse_as_of,
-    read_catalog,
-    read_policy,
+    catalog_dir,
 )
+from cli.env import read_env
 from cli.exitcodes import ExitCode
 from cli.outputs.console import console
-from cli.outputs.gate import colour_text, to_json, to_text
-from cli.outputs.gate_ci import to_github, to_junit, to_sarif
+from cli.outputs.gate import colour_text, error_json, error_text, to_json, to_text
+from cli.outputs.gate_ci import (
+    error_github,
+    error_junit,
+    error_sarif,
+    to_github,
+    to_junit,
+    to_sarif,
+)
+from registry.catalog.loader import load_catalog
+from registry.errors import ClearanceError, InputError, Problem
 from registry.gate.check import run_gate
 from registry.gate.report import GateReport, report_from_json
+from registry.policy.expiry import EXPIRY_WARNING_DAYS
+from registry.policy.loader import load_policy
+from registry.policy.targets import check_targets
 
 
 class GateFormat(StrEnum):
@@ -45,16 +57,30 @@ def _remote(
     data_class: str | None,
     manifests: list[Path],
     api_key: str | None,
+    env: dict[str, str],
 ) -> GateReport:
     missing = [str(p) for p in manifests if not p.is_file()]
     if missing:
-        fail(f"cannot read manifest {', '.join(missing)}")
+        raise _input_error(f"cannot read manifest {', '.join(missing)}", "pass existing files")
     try:
-        return report_from_json(post_gate(server, org, name, data_class, manifests, api_key))
-    except ServiceUnavailableError as err:
-        fail(str(err), ExitCode.UNREACHABLE)
+        return report_from_json(post_gate(server, org, name, data_class, manifests, api_key, env))
     except ServiceRefusedError as err:
-        fail(str(err))
+        raise _input_error(err.message, err.remedy) from None
+
+
+def _input_error(message: str, remedy: str) -> InputError:
+    return InputError([Problem("CLR-G004", message, remedy, "clearance gate")])
+
+
+def _problem_of(err: ClearanceError) -> Problem:
+    return Problem(err.code, err.message, err.remedy, "clearance gate")
+
+
+def _as_of(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value) if value is not None else date.today()
+    except ValueError:
+        raise _input_error(f"--as-of {value!r} is not a date", "write YYYY-MM-DD") from None
 
 
 RENDER = {
@@ -64,11 +90,63 @@ RENDER = {
     GateFormat.junit: to_junit,
     GateFormat.github: to_github,
 }
+RENDER_ERROR = {
+    GateFormat.text: error_text,
+    GateFormat.json: error_json,
+    GateFormat.sarif: error_sarif,
+    GateFormat.junit: error_junit,
+    GateFormat.github: error_github,
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateArgs:
+    """What `clearance gate` was asked, for the local or the remote run."""
+
+    manifests: list[Path]
+    policy: Path
+    data_class: str | None
+    catalog: Path | None
+    as_of: str | None
+    server: str | None
+    api_key: str | None
+    env: dict[str, str]
+    allow_unknown_targets: bool
+    warn_days: int
+
+
+def _report(args: GateArgs) -> GateReport:
+    """The report, or InputError for anything that stops the gate from judging."""
+    loaded = load_policy(args.policy)
+    if args.server:
+        org, name = loaded.policy.org, loaded.name
+        return _remote(
+            args.server, org, name, args.data_class, args.manifests, args.api_key, args.env
+        )
+    day = _as_of(args.as_of)
+    cat = load_catalog(catalog_dir(args.catalog))
+    if not args.allow_unknown_targets:
+        check_targets(loaded, cat)
+    return run_gate(
+        loaded, cat, args.manifests, args.data_class, day, env=args.env, warn_days=args.warn_days
+    )
+
+
+def _emit(text: str, fmt: GateFormat, output: Path | None, coloured: bool) -> None:
+    if output is not None:
+        output.write_text(text)
+    elif coloured:
+        colour_text(text, console())
+    else:
+        typer.echo(text, nl=False)
 
 
 def gate(
     manifests: Annotated[
-        list[Path], typer.Argument(help="Deploy manifests (LiteLLM config, Clearance manifest).")
+        list[Path],
+        typer.Argument(
+            help="Deploy manifests (LiteLLM config, OpenRouter request, Clearance manifest)."
+        ),
     ],
     policy: PolicyOpt,
     data_class: DataClassOpt = None,
@@ -76,6 +154,27 @@ def gate(
     as_of: AsOfOpt = None,
     fmt: Annotated[GateFormat, typer.Option("--format", help="Report format.")] = (GateFormat.text),
     output: Annotated[Path | None, typer.Option("--output", help="Write the report here.")] = None,
+    env: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--env",
+            help="NAME=VALUE of an environment variable the LiteLLM proxy runs with, for "
+            "config values written os.environ/NAME or ${NAME} (repeatable).",
+        ),
+    ] = None,
+    env_file: Annotated[
+        list[Path] | None,
+        typer.Option("--env-file", help="A dotenv file of the proxy's environment (repeatable)."),
+    ] = None,
+    allow_unknown_targets: AllowUnknownTargetsOpt = False,
+    warn_days: Annotated[
+        int,
+        typer.Option(
+            "--warn-expiring-days",
+            min=0,
+            help="Warn about exceptions that expire within this many days.",
+        ),
+    ] = EXPIRY_WARNING_DAYS,
     server: Annotated[
         str | None,
         typer.Option(
@@ -96,19 +195,39 @@ def gate(
 ) -> None:
     """Fail the build when a manifest may send a data class to a deployment the policy
     does not permit (or that the catalog does not know). Exit 0 compliant, 1 violations,
-    2 invalid input, 3 the registry (--server) was unreachable or failed."""
-    loaded = read_policy(policy)
-    if server:
-        report = _remote(server, loaded.policy.org, loaded.name, data_class, manifests, api_key)
-    else:
-        day = parse_as_of(as_of)
-        cat = read_catalog(catalog)
-        report = guarded(lambda: run_gate(loaded, cat, manifests, data_class, day))
-    text = RENDER[fmt](report)
-    if output is not None:
-        output.write_text(text)
-    elif fmt is GateFormat.text and sys.stdout.isatty():
-        colour_text(text, console())
-    else:
-        typer.echo(text, nl=False)
+    2 invalid input (the report in --format still says so), 3 the registry (--server) was
+    unreachable or failed."""
+    coloured = fmt is GateFormat.text and output is None and sys.stdout.isatty()
+    try:
+        args = GateArgs(
+            manifests=manifests,
+            policy=policy,
+            data_class=data_class,
+            catalog=catalog,
+            as_of=as_of,
+            server=server,
+            api_key=api_key,
+            env=read_env(env or [], env_file or []),
+            allow_unknown_targets=allow_unknown_targets,
+            warn_days=warn_days,
+        )
+        report = _report(args)
+    except ServiceUnavailableError as err:
+        _fail(fmt, output, (_problem_of(err),), ExitCode.UNREACHABLE)
+    except InputError as err:
+        _fail(fmt, output, err.problems, ExitCode.INVALID)
+    except ClearanceError as err:
+        _fail(fmt, output, (_problem_of(err),), ExitCode.INVALID)
+    _emit(RENDER[fmt](report), fmt, output, coloured)
     raise typer.Exit(report.exit_code)
+
+
+def _fail(
+    fmt: GateFormat, output: Path | None, problems: tuple[Problem, ...], code: int
+) -> NoReturn:
+    """Print the problems and still write a report in the format asked for, carrying them
+    (a CI step that uploads the report then shows the failure, not a missing file)."""
+    typer.echo(error_text(problems), err=True, nl=False)
+    if fmt is not GateFormat.text or output is not None:
+        _emit(RENDER_ERROR[fmt](problems), fmt, output, coloured=False)
+    raise typer.Exit(int(code))

@@ -1,4 +1,11 @@
-"""CI formats of a GateReport: SARIF 2.1.0, JUnit XML, GitHub workflow annotations."""
+"""CI formats of a GateReport: SARIF 2.1.0, JUnit XML, GitHub workflow annotations.
+
+Every format shows three kinds of finding: violations (errors), entries permitted only
+through a policy exception (SARIF `note` results pointing at the exception, a JUnit
+property, a GitHub notice: approver and expiry in each), and warnings (an exception that
+expired or expires soon: SARIF `warning` results on the policy line, GitHub warnings). A gate
+that could not run still writes a report in the format asked for, carrying the input error.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +13,36 @@ import json
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from cli.outputs.gate import waiver_text, where
 from registry import __version__
+from registry.errors import Problem
 from registry.gate.report import GateReport, Result
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-UNRESOLVED_HELP = (
-    "The manifest entry maps to no provider, deployment or region of the "
-    "catalog, so nothing can vouch for it. Name a catalog provider or "
-    "deployment (see `clearance allowed`) or add the provider to the catalog."
-)
+HELP = {
+    "gate.unresolved": (
+        "The manifest entry maps to no provider, deployment or region of the catalog (or a "
+        "value it names cannot be read, such as an environment variable), so nothing can "
+        "vouch for it. Name a catalog provider or deployment (see `clearance allowed`), give "
+        "the environment with --env/--env-file, or add the provider to the catalog."
+    ),
+    "gate.unpinned": (
+        "The OpenRouter request does not pin providers, so OpenRouter may route it to any of "
+        "its providers, including ones the catalog has never judged. Add the `provider` "
+        "object the message shows (`only` with `allow_fallbacks: false`)."
+    ),
+    "gate.unknown_provider": (
+        "The OpenRouter request names a provider slug the catalog does not know: OpenRouter "
+        "may route there and nobody has judged it. Remove the slug or add the provider."
+    ),
+    "policy.exception_expiring": (
+        "A policy exception this gate relies on expires soon; after that day the requirement "
+        "it waives applies again. Renew the exception or meet the requirement."
+    ),
+    "policy.exception_expired": (
+        "A policy exception has expired and is ignored: the requirement it waived applies."
+    ),
+}
 
 
 def _details(result: Result) -> str:
@@ -25,8 +53,8 @@ def _details(result: Result) -> str:
 
 
 def _rule_help(rule: str) -> str:
-    if rule == "gate.unresolved":
-        return UNRESOLVED_HELP
+    if rule in HELP:
+        return HELP[rule]
     data_class, _, key = rule.partition(".")
     return (
         f"Requirement `{key}` of data class `{data_class}` in the policy failed (or its "
@@ -35,27 +63,61 @@ def _rule_help(rule: str) -> str:
     )
 
 
-def to_sarif(report: GateReport) -> str:
-    rules = sorted({rule for r in report.violations for rule in r.rules})
-    results: list[dict[str, Any]] = []
+def _location(file: str, line: int | None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": file}}
+    if line:
+        physical["region"] = {"startLine": line}
+    return {"physicalLocation": physical}
+
+
+def _findings(report: GateReport) -> list[dict[str, Any]]:
+    """(ruleId, level, message, locations, related) of every finding, before indexing."""
+    found: list[dict[str, Any]] = []
     for result in report.violations:
-        region = {"startLine": result.entry.line} if result.entry.line else {}
-        location = {
-            "physicalLocation": {
-                "artifactLocation": {"uri": result.entry.file},
-                **({"region": region} if region else {}),
-            }
-        }
+        location = _location(result.entry.file, result.entry.line)
         for rule in result.rules:
-            results.append(
+            found.append(
                 {
                     "ruleId": rule,
-                    "ruleIndex": rules.index(rule),
                     "level": "error",
                     "message": {"text": _details(result)},
                     "locations": [location],
                 }
             )
+    for result in report.results:
+        if not result.compliant:
+            continue
+        for target, waived in result.waivers:
+            found.append(
+                {
+                    "ruleId": waived.reason.rule,
+                    "level": "note",
+                    "kind": "review",
+                    "message": {
+                        "text": f"permitted only by an exception: {waiver_text(target, waived)}"
+                    },
+                    "locations": [_location(result.entry.file, result.entry.line)],
+                    "relatedLocations": [
+                        {**_location(waived.source.file, waived.source.line), "id": 0}
+                    ],
+                }
+            )
+    for warning in report.warnings:
+        found.append(
+            {
+                "ruleId": warning.code,
+                "level": "warning",
+                "message": {"text": warning.message},
+                "locations": [_location(warning.source.file, warning.source.line)],
+            }
+        )
+    return found
+
+
+def _sarif(results: list[dict[str, Any]], invocation: dict[str, Any]) -> str:
+    rules = sorted({r["ruleId"] for r in results})
+    for result in results:
+        result["ruleIndex"] = rules.index(result["ruleId"])
     doc = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -78,11 +140,45 @@ def to_sarif(report: GateReport) -> str:
                         ],
                     }
                 },
+                "invocations": [invocation],
                 "results": results,
             }
         ],
     }
     return json.dumps(doc, indent=2) + "\n"
+
+
+def to_sarif(report: GateReport) -> str:
+    return _sarif(_findings(report), {"executionSuccessful": True})
+
+
+def error_sarif(problems: tuple[Problem, ...]) -> str:
+    """A SARIF log of a gate that could not run: no results, the input errors as tool
+    execution notifications (GitHub's upload-sarif then shows the failure, not a gap)."""
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": f"{p.code} {p.message}. Fix: {p.remedy}"},
+            "descriptor": {"id": p.code},
+            "locations": [_location(p.file, p.line)],
+        }
+        for p in problems
+    ]
+    invocation = {"executionSuccessful": False, "toolExecutionNotifications": notifications}
+    return _sarif([], invocation)
+
+
+def _xml(suite: ET.Element) -> str:
+    suites = ET.Element("testsuites")
+    suites.append(suite)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _properties(parent: ET.Element, items: list[tuple[str, str]]) -> None:
+    if items:
+        props = ET.SubElement(parent, "properties")
+        for name, value in items:
+            ET.SubElement(props, "property", name=name, value=value)
 
 
 def to_junit(report: GateReport) -> str:
@@ -93,6 +189,7 @@ def to_junit(report: GateReport) -> str:
         failures=str(len(report.violations)),
         errors="0",
     )
+    _properties(suite, [("clearance.warning", w.message) for w in report.warnings])
     for result in report.results:
         case = ET.SubElement(
             suite,
@@ -100,14 +197,29 @@ def to_junit(report: GateReport) -> str:
             classname=result.entry.file,
             name=f"line {result.entry.line}: {result.entry.label} [{result.data_class}]",
         )
+        _properties(case, [("clearance.waived", waiver_text(t, w)) for t, w in result.waivers])
         if not result.compliant:
             failure = ET.SubElement(
                 case, "failure", message=result.message, type=",".join(result.rules)
             )
             failure.text = _details(result)
-    suites = ET.Element("testsuites")
-    suites.append(suite)
-    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+    return _xml(suite)
+
+
+def error_junit(problems: tuple[Problem, ...]) -> str:
+    """A JUnit report of a gate that could not run: one errored case per input problem."""
+    suite = ET.Element("testsuite", name="clearance gate", tests=str(len(problems)), failures="0")
+    suite.set("errors", str(len(problems)))
+    for problem in problems:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=problem.file,
+            name=f"input {where(problem.file, problem.line)}",
+        )
+        error = ET.SubElement(case, "error", message=problem.message, type=problem.code)
+        error.text = problem.render()
+    return _xml(suite)
 
 
 def _escape(text: str) -> str:
@@ -115,12 +227,41 @@ def _escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _annotation(kind: str, file: str, line: int | None, title: str, message: str) -> str:
+    props = f"file={_escape(file).replace(',', '%2C').replace(':', '%3A')}"
+    if line:
+        props += f",line={line}"
+    title = _escape(title).replace(",", "%2C").replace(":", "%3A")
+    return f"::{kind} {props},title={title}::{_escape(message)}"
+
+
 def to_github(report: GateReport) -> str:
-    lines = []
-    for result in report.violations:
-        props = f"file={_escape(result.entry.file).replace(',', '%2C').replace(':', '%3A')}"
-        if result.entry.line:
-            props += f",line={result.entry.line}"
-        title = _escape(", ".join(result.rules)).replace(",", "%2C").replace(":", "%3A")
-        lines.append(f"::error {props},title={title}::{_escape(_details(result))}")
+    lines = [
+        _annotation("error", r.entry.file, r.entry.line, ", ".join(r.rules), _details(r))
+        for r in report.violations
+    ]
+    for result in report.results:
+        if result.compliant:
+            lines.extend(
+                _annotation(
+                    "notice",
+                    result.entry.file,
+                    result.entry.line,
+                    f"waived {w.reason.rule}",
+                    f"permitted only by an exception: {waiver_text(t, w)}",
+                )
+                for t, w in result.waivers
+            )
+    lines.extend(
+        _annotation("warning", w.source.file, w.source.line, w.code, w.message)
+        for w in report.warnings
+    )
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def error_github(problems: tuple[Problem, ...]) -> str:
+    lines = [
+        _annotation("error", p.file, p.line, p.code, f"{p.message}. Fix: {p.remedy}")
+        for p in problems
+    ]
+    return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ from registry.catalog.loader import Catalog
 from registry.engine.compiled import CompiledClass, column
 from registry.engine.decisions import Decision, Evaluation, Reason, Source, Waived
 from registry.engine.requirements import SPECS
+from registry.policy.expiry import exception_warnings
 from registry.policy.loader import ListEntry, LoadedPolicy, Waiver
 
 PERMITTED = Decision(True)
@@ -85,21 +86,19 @@ def split_waived(
 def policy_warnings(
     policy: LoadedPolicy, catalog: Catalog, data_class: str, as_of: date, model: str | None
 ) -> tuple[str, ...]:
-    """Expired exceptions, list or exception targets the catalog does not know, and a model
-    that no deployment offers (an empty answer that is not a policy decision)."""
+    """Expired exceptions and those expiring within 30 days, list or exception targets the
+    catalog does not know, and a model that no deployment offers (an empty answer that is
+    not a policy decision)."""
     warnings: list[str] = []
     if model is not None and not targets(catalog, model.lower()):
         warnings.append(f"no deployment in the catalog offers model {model}")
+    expiring = exception_warnings(policy, as_of)
+    warnings.extend(w.message for w in expiring if w.data_class == data_class)
     known = names_index(catalog, None)
     for waiver in policy.waivers:
         ex = waiver.exception
-        where = f"{policy.file}:{waiver.line}"
-        if ex.data_class == data_class and ex.expires < as_of:
-            warnings.append(
-                f"exception for {ex.target} ({where}) expired on "
-                f"{ex.expires.isoformat()} and is ignored"
-            )
         if ex.target not in known:
+            where = f"{policy.file}:{waiver.line}"
             warnings.append(f"exception target {ex.target} ({where}) is not in the catalog")
     entries: list[ListEntry] = [*policy.allow, *policy.deny]
     for entry in entries:

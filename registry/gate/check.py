@@ -3,19 +3,22 @@ permitted for its data class; an entry that resolves to nothing is a violation, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 
 from registry.catalog.facts import targets
 from registry.catalog.loader import Catalog
-from registry.engine.decisions import Reason, Source
+from registry.engine.decisions import Reason, Source, Waived
 from registry.engine.engine import Engine
 from registry.engine.evaluate import names_index
+from registry.errors import InputError, Problem
 from registry.gate.manifests import read_manifest
 from registry.gate.openrouter import compliant_preferences
-from registry.gate.report import Entry, GateReport, Result
+from registry.gate.report import Entry, GateReport, GateWarning, Result
+from registry.policy.expiry import EXPIRY_WARNING_DAYS, exception_warnings
 from registry.policy.loader import LoadedPolicy
+from registry.routers.litellm_match import NO_ENV
 
 
 def _check(
@@ -26,10 +29,13 @@ def _check(
     data_class: str,
     as_of: date,
 ) -> Result:
-    if entry.problem is not None or not entry.targets:
+    """Every deployment the entry may use is judged, also when the entry has a problem (an
+    OpenRouter request may reach known and unknown providers: both are reported)."""
+    if not entry.targets:
         return Result(entry, data_class, {}, entry.problem or "nothing to check")
     result = engine.evaluate(policy, catalog, data_class, entry.model, as_of)
     denied: dict[str, tuple[Reason, ...]] = {}
+    waived: dict[str, tuple[Waived, ...]] = {}
     for target in entry.targets:
         decision = result.decisions.get(target)
         if decision is None:
@@ -45,16 +51,27 @@ def _check(
             )
         elif not decision.permitted:
             denied[target] = decision.reasons
-    if not denied:
-        return Result(entry, data_class, {}, f"{len(entry.targets)} deployment(s) permitted")
-    message = (
-        f"{len(denied)} of {len(entry.targets)} deployment(s) it may use are denied "
-        f"for {data_class}"
-    )
+        elif decision.waived:
+            waived[target] = decision.waived
+    return Result(entry, data_class, denied, _message(entry, denied, catalog, data_class), waived)
+
+
+def _message(
+    entry: Entry, denied: dict[str, tuple[Reason, ...]], catalog: Catalog, data_class: str
+) -> str:
+    parts = [entry.problem] if entry.problem else []
+    if denied:
+        parts.append(
+            f"{len(denied)} of {len(entry.targets)} deployment(s) it may use are denied "
+            f"for {data_class}"
+        )
+    if not parts:
+        return f"{len(entry.targets)} deployment(s) permitted"
+    message = "; ".join(parts)
     if entry.kind == "openrouter":
         permitted = {t for t in entry.targets if t not in denied}
         message += f"; to comply, send {compliant_preferences(catalog, permitted, entry)}"
-    return Result(entry, data_class, denied, message)
+    return message
 
 
 def run_gate(
@@ -64,10 +81,22 @@ def run_gate(
     data_class: str | None,
     as_of: date,
     engine: Engine | None = None,
+    *,
+    env: Mapping[str, str] = NO_ENV,
+    warn_days: int = EXPIRY_WARNING_DAYS,
 ) -> GateReport:
-    """Read every manifest file (InputError on a bad one) and check it."""
-    entries = [e for path in manifests for e in read_manifest(path, catalog)]
-    return check_entries(policy, catalog, entries, data_class, as_of, engine)
+    """Read every manifest file (one InputError naming every bad entry of every file) and
+    check it."""
+    entries: list[Entry] = []
+    problems: list[Problem] = []
+    for path in manifests:
+        try:
+            entries.extend(read_manifest(path, catalog, env))
+        except InputError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise InputError(problems)
+    return check_entries(policy, catalog, entries, data_class, as_of, engine, warn_days=warn_days)
 
 
 def check_entries(
@@ -77,16 +106,30 @@ def check_entries(
     data_class: str | None,
     as_of: date,
     engine: Engine | None = None,
+    *,
+    warn_days: int = EXPIRY_WARNING_DAYS,
 ) -> GateReport:
-    """Check every entry, then that each model can fail over as `routing` asks."""
+    """Check every entry, then that each model can fail over as `routing` asks; warn about
+    exceptions of the classes checked that expired or expire within `warn_days`."""
     engine = engine or Engine()
     results = []
     for entry in entries:
         cls = policy.data_class(entry.data_class or data_class).name
         results.append(_check(entry, policy, catalog, engine, cls, as_of))
     results.extend(failover_results(policy, catalog, results))
+    classes = {r.data_class for r in results}
+    warnings = tuple(
+        GateWarning(w.message, Source(policy.file, w.line), w.code)
+        for w in exception_warnings(policy, as_of, warn_days)
+        if w.data_class in classes
+    )
     return GateReport(
-        policy.name, policy.policy.org, as_of.isoformat(), catalog.revision, tuple(results)
+        policy.name,
+        policy.policy.org,
+        as_of.isoformat(),
+        catalog.revision,
+        tuple(results),
+        warnings,
     )
 
 
@@ -124,17 +167,17 @@ def failover_results(policy: LoadedPolicy, catalog: Catalog, results: list[Resul
             continue
         first = members[0].entry
         entry = Entry(
-            first.file,
-            first.line,
-            "failover",
-            f"model {group}",
-            None,
-            tuple(usable),
-            first.data_class,
-            first.model,
-            f"cannot fail over: {problem}",
-            group,
-            rule,
+            file=first.file,
+            line=first.line,
+            kind="failover",
+            label=f"model {group}",
+            provider=None,
+            targets=tuple(usable),
+            data_class=first.data_class,
+            model=first.model,
+            problem=f"cannot fail over: {problem}",
+            group=group,
+            problem_rule=rule,
         )
         out.append(Result(entry, members[0].data_class, {}, entry.problem or ""))
     return out

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,10 +19,11 @@ from pydantic import Field, ValidationError
 from registry.catalog.facts import targets
 from registry.catalog.loader import Catalog
 from registry.errors import InputError, Problem
+from registry.gate.includes import included_documents
 from registry.gate.report import Entry
 from registry.routers.litellm import litellm_index
-from registry.routers.litellm_config import ConfigEntry, config_entries
-from registry.routers.litellm_match import resolve
+from registry.routers.litellm_config import ConfigEntry, model_list_entries
+from registry.routers.litellm_match import NO_ENV, resolve
 from registry.schema_types import StrictModel
 from registry.validation import problems_from_validation
 from registry.yamlload import Document, load_file, render_path
@@ -45,19 +47,27 @@ def _invalid(doc: Document, path: tuple[str | int, ...], message: str, remedy: s
     )
 
 
-def read_manifest(path: Path, catalog: Catalog) -> list[Entry]:
-    """Entries of one manifest file; InputError (exit 2) for anything that is not one."""
-    return manifest_entries(load_file(path), catalog)
+def read_manifest(path: Path, catalog: Catalog, env: Mapping[str, str] = NO_ENV) -> list[Entry]:
+    """Entries of one manifest file (and the files it includes); InputError (exit 2) for
+    anything that is not one. Anchors, aliases and merge keys are expanded (bounded)."""
+    return manifest_entries(load_file(path, manifest=True), catalog, env, path)
 
 
-def manifest_entries(doc: Document, catalog: Catalog) -> list[Entry]:
-    """Entries of one loaded manifest (a file, or a body sent to the service)."""
+def manifest_entries(
+    doc: Document,
+    catalog: Catalog,
+    env: Mapping[str, str] = NO_ENV,
+    location: Path | None = None,
+) -> list[Entry]:
+    """Entries of one loaded manifest (a file at `location`, or a body sent to the service,
+    whose `include:` cannot be followed); `env` holds the values of environment variables
+    that LiteLLM params name (`os.environ/NAME`)."""
     data = doc.data
     if isinstance(data, dict) and data.get("kind") == "clearance/deployment":
         return _clearance(doc, catalog)
-    if isinstance(data, dict) and "model_list" in data:
-        return _litellm(doc, catalog)
-    if isinstance(data, dict) and isinstance(data.get("model"), str):
+    if isinstance(data, dict) and ("model_list" in data or "include" in data):
+        return _litellm(doc, catalog, env, location)
+    if isinstance(data, dict) and _looks_like_openrouter(data):
         from registry.gate.openrouter import openrouter_entries
 
         return openrouter_entries(doc, catalog)
@@ -67,6 +77,16 @@ def manifest_entries(doc: Document, catalog: Catalog) -> list[Entry]:
         "not a deploy manifest Clearance recognises",
         "use a LiteLLM config (model_list:), an OpenRouter request or preset (model:, provider:) "
         "or a Clearance manifest (kind: clearance/deployment)",
+    )
+
+
+def _looks_like_openrouter(data: dict[str, Any]) -> bool:
+    """A request or preset: a model, a list of fallback models, or provider preferences
+    (OpenRouter's own `data_collection: deny` example has no model)."""
+    return (
+        isinstance(data.get("model"), str)
+        or isinstance(data.get("models"), list)
+        or isinstance(data.get("provider"), dict)
     )
 
 
@@ -100,24 +120,24 @@ def _clearance(doc: Document, catalog: Catalog) -> list[Entry]:
             problem = f"no deployment of {use.provider} offers model {use.model}"
         entries.append(
             Entry(
-                doc.file,
-                doc.line_of(("uses", i)),
-                "clearance",
-                use.provider,
-                provider if provider in catalog.providers else None,
-                found,
-                use.data_class,
-                use.model,
-                problem,
+                file=doc.file,
+                line=doc.line_of(("uses", i)),
+                kind="clearance",
+                label=use.provider,
+                provider=provider if provider in catalog.providers else None,
+                targets=found,
+                data_class=use.data_class,
+                model=use.model,
+                problem=problem,
                 group=use.model,
             )
         )
     return entries
 
 
-def _litellm_entry(doc: Document, entry: ConfigEntry, index: dict[str, Any]) -> Entry:
+def _litellm_entry(entry: ConfigEntry, index: dict[str, Any], env: Mapping[str, str]) -> Entry:
     """One config entry resolved exactly as a LiteLLM hook resolves it (`litellm_match`)."""
-    found = resolve(index, entry.params)
+    found = resolve(index, entry.params, env)
     model = str(entry.params["model"])
     label = (
         model
@@ -125,19 +145,33 @@ def _litellm_entry(doc: Document, entry: ConfigEntry, index: dict[str, Any]) -> 
         + (f" @ {found.host}" if found.host else "")
     )
     return Entry(
-        doc.file,
-        entry.line,
-        "litellm",
-        label,
-        found.provider,
-        found.candidates,
-        None,
-        None,
-        found.problem,
-        entry.name,
+        file=entry.file,
+        line=entry.line,
+        kind="litellm",
+        label=label,
+        provider=found.provider,
+        targets=found.candidates,
+        data_class=None,
+        problem=found.problem,
+        group=entry.name,
     )
 
 
-def _litellm(doc: Document, catalog: Catalog) -> list[Entry]:
+def _litellm(
+    doc: Document, catalog: Catalog, env: Mapping[str, str], location: Path | None
+) -> list[Entry]:
+    """Every entry of the config and of the files it includes (`includes`); every bad entry
+    of every file is reported, not only the first."""
+    documents = [doc, *included_documents(doc, location)]
+    entries: list[ConfigEntry] = []
+    problems: list[Problem] = []
+    for document in documents:
+        found, bad = model_list_entries(document, "CLR-G001", required=False)
+        entries.extend(found)
+        problems.extend(bad)
+    if not entries and not problems:
+        problems.extend(model_list_entries(doc, "CLR-G001", required=True)[1])
+    if problems:
+        raise InputError(problems)
     index = litellm_index(catalog)
-    return [_litellm_entry(doc, entry, index) for entry in config_entries(doc, "CLR-G001")]
+    return [_litellm_entry(entry, index, env) for entry in entries]

@@ -1,15 +1,23 @@
-"""OpenRouter requests and presets (`model` + optional `provider` preferences).
+"""OpenRouter requests and presets (`model` or `models`, and `provider` preferences).
 
-The deployments OpenRouter may route to are the catalog providers with an OpenRouter slug,
-narrowed by `only`, `ignore`, `order` without fallbacks, `zdr` and `data_collection`.
-Narrowing only removes what the catalog *knows* to be excluded (ZDR known unavailable,
-training known on): an unknown fact keeps a deployment in, so the check fails closed.
+Where OpenRouter may route: a request is *pinned* when `provider.only` is given, or
+`provider.order` with `allow_fallbacks: false`; the deployments it may reach are those the
+pinned slugs name (a base slug any deployment of its provider, a regional slug such as
+`google-vertex/us-east5` the deployments that carry it), less `ignore`, narrowed by `zdr`
+and `data_collection`. Narrowing only removes what the catalog *knows* to be excluded (ZDR
+known unavailable, training known on): an unknown fact keeps a deployment in.
+
+Fail closed: an unpinned request may reach any provider OpenRouter has — including ones
+the catalog has never judged — and a pinned slug the catalog does not know is a provider
+nobody judged; either is a violation under every data class (`gate.unpinned`,
+`gate.unknown_provider`), reported with the permitted `provider` object that would comply.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, ValidationError
@@ -41,21 +49,70 @@ class Preferences(StrictModel):
     quantizations: Slugs | None = None
 
 
+ModelId = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class Request(StrictModel):
     model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
 
-    model: Annotated[str, Field(min_length=1, max_length=200)]
+    model: ModelId | None = None
+    models: list[ModelId] | None = None
     provider: Preferences = Preferences()
 
+    @property
+    def label(self) -> str:
+        """The model (or fallback models) asked for; any model when none is named."""
+        named = [m for m in [self.model, *(self.models or ())] if m]
+        return ", ".join(dict.fromkeys(named)) or "any model"
 
-def slug_map(catalog: Catalog) -> dict[str, str]:
-    """OpenRouter provider slug → catalog provider id."""
-    return {
-        slug.lower(): p.id
-        for p in catalog.providers.values()
-        for slug in p.aliases.openrouter
-        if "/" not in slug
-    }
+
+def slug_targets(catalog: Catalog) -> dict[str, frozenset[str]]:
+    """Every OpenRouter slug the catalog lists → the deployments it reaches: a base slug all
+    of its provider's, a regional slug every deployment that carries it."""
+    found: dict[str, set[str]] = {}
+    by_provider: dict[str, list[str]] = {}
+    for target in targets(catalog):
+        by_provider.setdefault(target.provider, []).append(target.id)
+    for provider in catalog.providers.values():
+        for slug in provider.aliases.openrouter:
+            if "/" not in slug:
+                found.setdefault(slug.lower(), set()).update(by_provider.get(provider.id, ()))
+        for dep in provider.deployments:
+            for slug in dep.aliases.openrouter:
+                found.setdefault(slug.lower(), set()).add(f"{provider.id}/{dep.id}")
+    return {slug: frozenset(ids) for slug, ids in found.items()}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where OpenRouter may route one request (module doc)."""
+
+    targets: tuple[str, ...]  # catalog deployments
+    unknown: tuple[str, ...]  # pinned slugs the catalog does not know
+    pinned: bool
+
+    @property
+    def problem(self) -> str | None:
+        if not self.pinned:
+            return (
+                "unpinned: without provider.only (or provider.order with allow_fallbacks: "
+                "false) OpenRouter may route to any of its providers, including ones the "
+                "catalog has never judged"
+            )
+        if self.unknown:
+            return (
+                f"the catalog does not know {', '.join(self.unknown)}: OpenRouter may route "
+                "there and nobody has judged it"
+            )
+        if not self.targets:
+            return "the preferences leave no provider the catalog knows"
+        return None
+
+    @property
+    def rule(self) -> str:
+        if not self.pinned:
+            return "gate.unpinned"
+        return "gate.unknown_provider" if self.unknown else "gate.unresolved"
 
 
 def _kept(target: Target, prefs: Preferences) -> bool:
@@ -65,15 +122,28 @@ def _kept(target: Target, prefs: Preferences) -> bool:
     return not (prefs.data_collection == "deny" and training in ("opt-out", "always"))
 
 
-def candidates(catalog: Catalog, prefs: Preferences) -> tuple[str, ...]:
-    slugs = slug_map(catalog)
-    providers = set(slugs.values())
-    if prefs.only is not None:
-        providers &= {slugs[s.lower()] for s in prefs.only if s.lower() in slugs}
+def _pins(prefs: Preferences) -> list[list[str]]:
+    pins = [prefs.only] if prefs.only is not None else []
     if prefs.order is not None and not prefs.allow_fallbacks:
-        providers &= {slugs[s.lower()] for s in prefs.order if s.lower() in slugs}
-    providers -= {slugs[s.lower()] for s in prefs.ignore or () if s.lower() in slugs}
-    return tuple(t.id for t in targets(catalog) if t.provider in providers and _kept(t, prefs))
+        pins.append(prefs.order)
+    return [[slug.lower() for slug in pin] for pin in pins]
+
+
+def reach(catalog: Catalog, prefs: Preferences) -> Reach:
+    """The deployments and unknown slugs a request may reach (module doc)."""
+    slugs = slug_targets(catalog)
+    pins = _pins(prefs)
+    ignored = {slug.lower() for slug in prefs.ignore or ()}
+    removed = {t for slug in ignored for t in slugs.get(slug, ())}
+    kept = {t.id for t in targets(catalog) if _kept(t, prefs)}
+    if not pins:
+        reachable = {t for slugs_of in slugs.values() for t in slugs_of}
+        return Reach(tuple(sorted((reachable - removed) & kept)), (), pinned=False)
+    reachable_sets = [{t for slug in pin for t in slugs.get(slug, ())} for pin in pins]
+    found = sorted((set.intersection(*reachable_sets) - removed) & kept)
+    unknown_sets = [{slug for slug in pin if slug not in slugs} for pin in pins]
+    unknown = sorted(set.intersection(*unknown_sets) - ignored)
+    return Reach(tuple(found), tuple(unknown), pinned=True)
 
 
 def openrouter_entries(doc: Document, catalog: Catalog) -> list[Entry]:
@@ -81,15 +151,23 @@ def openrouter_entries(doc: Document, catalog: Catalog) -> list[Entry]:
         request = Request.model_validate(doc.data)
     except ValidationError as err:
         raise InputError(problems_from_validation(err, doc, "CLR-G001", Request)) from None
-    found = candidates(catalog, request.provider)
-    pinned = request.provider.only is not None or (
-        request.provider.order is not None and not request.provider.allow_fallbacks
-    )
-    label = f"OpenRouter {'pinned' if pinned else 'unpinned'} request for {request.model}"
+    found = reach(catalog, request.provider)
+    label = f"OpenRouter {'pinned' if found.pinned else 'unpinned'} request for {request.label}"
     line = doc.line_of(("provider",)) if "provider" in doc.data else doc.line_of(("model",))
-    problem = None if found else "the preferences leave no provider the catalog knows"
+    group = request.model or (request.models[0] if request.models else None)
     return [
-        Entry(doc.file, line, "openrouter", label, None, found, None, None, problem, request.model)
+        Entry(
+            file=doc.file,
+            line=line,
+            kind="openrouter",
+            label=label,
+            provider=None,
+            targets=found.targets,
+            data_class=None,
+            problem=found.problem,
+            group=group,
+            problem_rule=found.rule,
+        )
     ]
 
 

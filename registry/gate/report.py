@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from registry.engine.decisions import Reason, Source
+from registry.engine.decisions import Reason, Source, Waived
 
 
 @dataclass(frozen=True)
+class GateWarning:
+    """Something CI should show without failing: an exception that expired (ignored) or
+    expires soon (the build turns red that day)."""
+
+    message: str
+    source: Source  # the exception in the policy file
+    code: str  # policy.exception_expired | policy.exception_expiring
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "source": self.source.to_json()}
+
+
+@dataclass(frozen=True, kw_only=True)
 class Entry:
     """One thing a manifest asks to use, located in its file."""
 
@@ -31,10 +45,17 @@ class Result:
     data_class: str
     denied: dict[str, tuple[Reason, ...]] = field(default_factory=dict)
     message: str = ""
+    # requirements set aside by an unexpired exception, per permitted deployment
+    waived: dict[str, tuple[Waived, ...]] = field(default_factory=dict)
 
     @property
     def compliant(self) -> bool:
         return not self.denied and self.entry.problem is None and bool(self.entry.targets)
+
+    @property
+    def waivers(self) -> list[tuple[str, Waived]]:
+        """(deployment, waiver) pairs, sorted: what this entry relies on exceptions for."""
+        return [(t, w) for t, ws in sorted(self.waived.items()) for w in ws]
 
     @property
     def rules(self) -> list[str]:
@@ -61,6 +82,7 @@ class Result:
             "problem_rule": e.problem_rule,
             "group": e.group,
             "denied": {t: [r.to_json() for r in rs] for t, rs in sorted(self.denied.items())},
+            "waived": {t: [w.to_json() for w in ws] for t, ws in sorted(self.waived.items())},
         }
 
 
@@ -71,6 +93,7 @@ class GateReport:
     as_of: str
     catalog_revision: str
     results: tuple[Result, ...]
+    warnings: tuple[GateWarning, ...] = ()
 
     @property
     def violations(self) -> list[Result]:
@@ -88,8 +111,13 @@ class GateReport:
             "as_of": self.as_of,
             "catalog_revision": self.catalog_revision,
             "compliant": not self.violations,
-            "summary": {"entries": len(self.results), "violations": len(self.violations)},
+            "summary": {
+                "entries": len(self.results),
+                "violations": len(self.violations),
+                "waived": sum(1 for r in self.results if r.compliant and r.waived),
+            },
             "results": [r.to_json() for r in self.results],
+            "warnings": [w.to_json() for w in self.warnings],
         }
 
 
@@ -106,22 +134,42 @@ def _reason(doc: dict[str, Any]) -> Reason:
     )
 
 
+def _waived(doc: dict[str, Any]) -> Waived:
+    waiver = doc["waiver"]
+    source = waiver.get("source") or {}
+    return Waived(
+        _reason(doc),
+        waiver["reason"],
+        waiver["approved_by"],
+        date.fromisoformat(waiver["expires"]),
+        Source(source.get("file", ""), source.get("line")),
+    )
+
+
 def _result(doc: dict[str, Any]) -> Result:
     entry = Entry(
-        doc["file"],
-        doc.get("line"),
-        doc["kind"],
-        doc["entry"],
-        doc.get("provider"),
-        tuple(doc.get("targets", ())),
-        doc.get("data_class"),
-        doc.get("model"),
-        doc.get("problem"),
-        doc.get("group"),
-        doc.get("problem_rule") or "gate.unresolved",
+        file=doc["file"],
+        line=doc.get("line"),
+        kind=doc["kind"],
+        label=doc["entry"],
+        provider=doc.get("provider"),
+        targets=tuple(doc.get("targets", ())),
+        data_class=doc.get("data_class"),
+        model=doc.get("model"),
+        problem=doc.get("problem"),
+        group=doc.get("group"),
+        problem_rule=doc.get("problem_rule") or "gate.unresolved",
     )
     denied = {t: tuple(_reason(r) for r in rs) for t, rs in doc.get("denied", {}).items()}
-    return Result(entry, doc["data_class"], denied, doc.get("message", ""))
+    waived = {t: tuple(_waived(w) for w in ws) for t, ws in doc.get("waived", {}).items()}
+    return Result(entry, doc["data_class"], denied, doc.get("message", ""), waived)
+
+
+def _warning(doc: dict[str, Any]) -> GateWarning:
+    source = doc.get("source") or {}
+    return GateWarning(
+        doc["message"], Source(source.get("file", ""), source.get("line")), doc["code"]
+    )
 
 
 def report_from_json(doc: dict[str, Any]) -> GateReport:
@@ -133,4 +181,5 @@ def report_from_json(doc: dict[str, Any]) -> GateReport:
         doc["as_of"],
         doc["catalog_revision"],
         tuple(_result(r) for r in doc["results"]),
+        tuple(_warning(w) for w in doc.get("warnings", ())),
     )

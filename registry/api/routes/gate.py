@@ -31,6 +31,14 @@ class GateRequest(BaseModel):
     policy: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
     data_class: str | None = None
     manifests: Annotated[list[ManifestIn], Field(min_length=1, max_length=100)]
+    env: Annotated[
+        dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")], str],
+        Field(
+            max_length=200,
+            description="values of environment variables LiteLLM params name "
+            "(os.environ/NAME, ${NAME}); send URLs and regions, never secrets",
+        ),
+    ] = {}
 
 
 @router.post("/v1/orgs/{org}/gate", openapi_extra=requires(Action.gate_run))
@@ -50,7 +58,7 @@ async def gate(org: str, request: GateRequest, state: StateDep) -> dict[str, Any
     entries = [
         e
         for m in request.manifests
-        for e in manifest_entries(load_text(m.content, m.name), catalog)
+        for e in manifest_entries(load_text(m.content, m.name, manifest=True), catalog, request.env)
     ]
     report = check_entries(
         entry.loaded, catalog, entries, request.data_class, today(), state.engine
