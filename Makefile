@@ -38,6 +38,7 @@ bench: $(STAMP)
 		|| echo "cedarpy did not install: the cedar column will be skipped" >&2
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.litellm_match
 
 # Rewrite policies/expected/*.json, the README example and the gate golden files from the
 # current catalog; review the diff: it shows exactly which permissions a change moves.
