@@ -34,6 +34,18 @@ ModelOpt = Annotated[
 AsOfOpt = Annotated[
     str | None, typer.Option("--as-of", help="Evaluation date YYYY-MM-DD (default: today).")
 ]
+EnvOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--env",
+        help="NAME=VALUE of an environment variable the LiteLLM proxy runs with, for config "
+        "values written os.environ/NAME or ${NAME} (repeatable).",
+    ),
+]
+EnvFileOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--env-file", help="A dotenv file of the proxy's environment (repeatable)."),
+]
 AllowUnknownTargetsOpt = Annotated[
     bool,
     typer.Option(

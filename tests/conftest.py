@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import typer
@@ -12,6 +14,9 @@ from typer.testing import CliRunner
 
 from cli.main import build_app
 from tests.pgserver import PostgresServer
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -48,3 +53,32 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'clearance.db'}"
     server: PostgresServer = request.getfixturevalue("postgres")
     return server.new_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@contextmanager
+def seeded_client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """An in-process app on a fresh store seeded with the shipped catalog and example
+    policies, and a client holding its first-run admin key for org `example`."""
+    from fastapi.testclient import TestClient
+
+    from registry.api.app import create_app
+    from registry.api.settings import Settings
+
+    settings = Settings(
+        database_url=database_url,
+        poll_interval=0.2,
+        seed_catalog=ROOT / "provider_catalog",
+        seed_policies=ROOT / "policies",
+        bootstrap_key_file=tmp_path / "admin.key",
+    )
+    with TestClient(create_app(settings)) as client:
+        key = (tmp_path / "admin.key").read_text().strip()
+        client.headers["Authorization"] = f"Bearer {key}"
+        yield client
+
+
+@pytest.fixture
+def sqlite_client(tmp_path: Path) -> Iterator[TestClient]:
+    """`seeded_client` on a SQLite file."""
+    with seeded_client(f"sqlite:///{tmp_path / 'clearance.db'}", tmp_path) as client:
+        yield client

@@ -15,7 +15,7 @@ from registry.api.app import create_app
 from registry.api.settings import Settings
 from registry.api.snapshot import SnapshotHolder, Stale
 from registry.store.repository import Store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, seeded_client
 
 POLICY_URL = "/v1/orgs/example/policies/eu-confidential"
 NEW_POLICY = """policy: team-x
@@ -30,16 +30,7 @@ data_classes:
 @pytest.fixture
 def client(database_url: str, tmp_path: Path) -> Iterator[TestClient]:
     """A seeded app and a client holding its first-run admin key for org `example`."""
-    settings = Settings(
-        database_url=database_url,
-        poll_interval=0.2,
-        seed_catalog=ROOT / "provider_catalog",
-        seed_policies=ROOT / "policies",
-        bootstrap_key_file=tmp_path / "admin.key",
-    )
-    with TestClient(create_app(settings)) as test_client:
-        key = (tmp_path / "admin.key").read_text().strip()
-        test_client.headers["Authorization"] = f"Bearer {key}"
+    with seeded_client(database_url, tmp_path) as test_client:
         yield test_client
 
 

@@ -1,7 +1,8 @@
 """The CI gate and the LiteLLM hook share one resolver: for any LiteLLM entry — with values
-read from the environment, Bedrock inference profiles and endpoint overrides — the gate
-says compliant exactly when the hook admits the deployment, and both name the same
-deployments. Also: the table of unprefixed model names agrees with the installed litellm."""
+read from the environment, Bedrock inference profiles, endpoint overrides, odd URLs, cased
+or made-up regions — the gate says compliant exactly when the hook admits the deployment,
+and both name the same deployments and problem. Also: the table of unprefixed model names
+agrees with the installed litellm."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ PROFILES = [
 ]
 
 
-ENDPOINTS = ("api_base", "aws_bedrock_runtime_endpoint")  # LiteLLM's order
+ENDPOINTS = ("base_url", "api_base", "aws_bedrock_runtime_endpoint")  # LiteLLM's order
 REGIONS = ("aws_region_name",)  # what LiteLLM's Bedrock integration reads
 
 
@@ -61,21 +62,30 @@ def _strategy(index: dict[str, Any]) -> st.SearchStrategy[tuple[dict[str, Any], 
     )
     env_ref = st.sampled_from(["os.environ/BASE", "${BASE}", "$BASE/v1", "os.environ/NOPE"])
     region_ref = st.sampled_from(["os.environ/REGION", "${REGION}", "os.environ/NOPE"])
+    text = st.text(alphabet="abcxyz019-_./: EU", max_size=10)
+    prefixes = [*sorted(index["prefixes"]), "hosted_vllm", "unknown"]
     model = st.one_of(
         st.sampled_from(PROFILES),
-        st.sampled_from([f"{p}/m" for p in sorted(index["prefixes"])]),
-        st.sampled_from(["gpt-4o", "gemini-2.5-pro", "no-such-model", "os.environ/MODEL"]),
+        st.tuples(st.sampled_from(prefixes), text).map("/".join),
+        st.sampled_from(["gpt-4o", "gemini-2.5-pro", "Bedrock/x", "no-such-model"]),
+        st.just("os.environ/MODEL"),
     )
-    endpoint = urls | env_ref | st.sampled_from(["vllm:8000", "", 42])
-    region = st.sampled_from([*regions, "mars-1"]) | region_ref
+    odd = st.sampled_from(
+        ["vllm:8000", "", 42, "http://[", "not a url", "HTTPS://EU.API.OPENAI.COM"]
+    )
+    endpoint = urls | env_ref | odd
+    region = st.sampled_from([*regions, "mars-1", "default"]) | region_ref | text
+    region = region | st.sampled_from(regions).map(str.upper)
     params = st.fixed_dictionaries(
         {"model": model},
         optional={
+            "base_url": endpoint,
             "api_base": endpoint,
             "aws_bedrock_runtime_endpoint": endpoint,
             "aws_region_name": region,
             "vertex_location": region,
-            "custom_llm_provider": st.sampled_from(["openai", "bedrock", "azure"]),
+            "region_name": region,
+            "custom_llm_provider": st.sampled_from(["openai", "bedrock", "azure", "watsonx"]),
         },
     )
     env = st.fixed_dictionaries(
@@ -83,7 +93,7 @@ def _strategy(index: dict[str, Any]) -> st.SearchStrategy[tuple[dict[str, Any], 
         optional={
             "BASE": urls,
             "REGION": st.sampled_from(regions),
-            "MODEL": model.filter(lambda m: not m.startswith("os.")),
+            "MODEL": st.sampled_from([*PROFILES, "gpt-4o", "openai/gpt-4o"]),
             "AWS_REGION": st.sampled_from(regions),
             "OPENAI_API_BASE": urls,
         },

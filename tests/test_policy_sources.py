@@ -3,16 +3,12 @@ on them too; a PUT that changes only comments stores the new text as a new revis
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from registry.api.app import create_app
-from registry.api.settings import Settings
 from registry.catalog.loader import Catalog, load_catalog
 from registry.engine.engine import Engine
 from registry.policy.loader import load_policy_text
@@ -56,17 +52,8 @@ def test_the_same_policy_under_another_name_cites_that_name(catalog: Catalog) ->
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'c.db'}",
-        seed_catalog=ROOT / "provider_catalog",
-        seed_policies=ROOT / "policies",
-        bootstrap_key_file=tmp_path / "admin.key",
-    )
-    with TestClient(create_app(settings)) as test_client:
-        key = (tmp_path / "admin.key").read_text().strip()
-        test_client.headers["Authorization"] = f"Bearer {key}"
-        yield test_client
+def client(sqlite_client: TestClient) -> TestClient:
+    return sqlite_client
 
 
 URL = "/v1/orgs/example/policies/eu-confidential"

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +11,6 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from cli.exitcodes import ExitCode
-from registry.api.app import create_app
-from registry.api.settings import Settings
-from tests.conftest import ROOT
 
 TYPO = """policy: typos
 org: example
@@ -102,17 +98,8 @@ def test_a_policy_test_against_a_fixture_catalog_checks_targets_too(
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'c.db'}",
-        seed_catalog=ROOT / "provider_catalog",
-        seed_policies=ROOT / "policies",
-        bootstrap_key_file=tmp_path / "admin.key",
-    )
-    with TestClient(create_app(settings)) as test_client:
-        key = (tmp_path / "admin.key").read_text().strip()
-        test_client.headers["Authorization"] = f"Bearer {key}"
-        yield test_client
+def client(sqlite_client: TestClient) -> TestClient:
+    return sqlite_client
 
 
 def test_the_registry_refuses_an_unknown_target_unless_asked(client: TestClient) -> None:

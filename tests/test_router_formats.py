@@ -10,7 +10,6 @@ import json
 import os
 import sys
 import typing
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,6 @@ import pytest
 import typer
 import yaml
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cli.exitcodes import ExitCode
@@ -30,12 +27,11 @@ from registry.gate.check import check_entries
 from registry.gate.manifests import manifest_entries
 from registry.policy.loader import LoadedPolicy, load_policy
 from registry.routers.formats import restricts
-from registry.routers.litellm import litellm_index, to_litellm
+from registry.routers.litellm import to_litellm
 from registry.routers.litellm_match import ViewError, decide
-from registry.routers.litellm_params import REGION_KEYS
 from registry.routers.openrouter import to_openrouter
 from registry.routers.vercel import to_vercel
-from registry.yamlload import load_file, load_text
+from registry.yamlload import load_file
 from tests.catalogs import write_synthetic
 from tests.conftest import ROOT
 
@@ -44,7 +40,6 @@ from tests.conftest import ROOT
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 AS_OF = date(2026, 11, 26)
-REGION_NAMES = sorted({key for keys in REGION_KEYS.values() for key in keys})
 MANIFESTS = ROOT / "tests" / "manifests"
 CONFIGS = [MANIFESTS / "litellm_multi_cloud.yaml", MANIFESTS / "litellm_eu_sovereign.yaml"]
 POLICIES = sorted(p for p in (ROOT / "policies").glob("*.yaml") if ".test." not in p.name)
@@ -444,52 +439,6 @@ def test_matcher_and_gate_agree_on_every_manifest_entry(
             assert decide(view, item["litellm_params"]).permitted == gate[line], (config, i)
 
 
-def _litellm_params(index: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    prefixes = [*sorted(index["prefixes"]), "hosted_vllm", "unknown"]
-    hosts = [*sorted(index["hosts"]), "proxy.internal", "api.example.com"]
-    known = {r for e in index["providers"].values() for d in e["deployments"] for r in d["regions"]}
-    regions = [*sorted(known), "mars-1", "default"]
-    text = st.text(alphabet="abcxyz019-_./: EU", max_size=10)
-    cased = st.sampled_from(regions).map(str.upper) | st.sampled_from(regions) | text
-    model = st.one_of(
-        st.tuples(st.sampled_from(prefixes), text).map("/".join),
-        st.sampled_from(["gpt-4o", "claude-3-5-sonnet", "Bedrock/x"]),
-    )
-    api_base = st.sampled_from(hosts).map(lambda h: f"https://{h}/v1") | st.sampled_from(
-        ["http://[", "not a url", "HTTPS://EU.API.OPENAI.COM"]
-    )
-    return st.fixed_dictionaries(
-        {"model": model},
-        optional={"api_base": api_base, "base_url": api_base, **dict.fromkeys(REGION_NAMES, cased)},
-    )
-
-
-def test_matcher_and_gate_agree_on_generated_litellm_params(catalog: Catalog) -> None:
-    policy = load_policy(ROOT / "policies" / "eu-confidential.yaml")
-    engine = Engine()
-    views = {
-        c: to_litellm(
-            engine.evaluate(policy, catalog, c, None, AS_OF), catalog, policy.data_class(c)
-        )
-        for c in policy.policy.data_classes
-    }
-
-    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(
-        params=_litellm_params(litellm_index(catalog)), data_class=st.sampled_from(sorted(views))
-    )
-    def agree(params: dict[str, Any], data_class: str) -> None:
-        text = json.dumps({"model_list": [{"model_name": "m", "litellm_params": params}]})
-        entries = manifest_entries(load_text(text, "generated.yaml"), catalog)
-        (gate,) = check_entries(policy, catalog, entries, data_class, AS_OF, engine).results
-        verdict = decide(views[data_class], params)
-        assert verdict.permitted == gate.compliant
-        assert verdict.resolution.candidates == gate.entry.targets
-        assert verdict.resolution.problem == gate.entry.problem
-
-    agree()
-
-
 # --- exit codes of the config filter ---------------------------------------------------------
 
 
@@ -560,20 +509,8 @@ def test_the_catalog_schema_has_vercel_aliases_on_providers_only(
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    from registry.api.app import create_app
-    from registry.api.settings import Settings
-
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'clearance.db'}",
-        seed_catalog=ROOT / "provider_catalog",
-        seed_policies=ROOT / "policies",
-        bootstrap_key_file=tmp_path / "admin.key",
-    )
-    with TestClient(create_app(settings)) as test_client:
-        key = (tmp_path / "admin.key").read_text().strip()
-        test_client.headers["Authorization"] = f"Bearer {key}"
-        yield test_client
+def client(sqlite_client: TestClient) -> TestClient:
+    return sqlite_client
 
 
 PERMITTED = "/v1/orgs/example/policies/eu-confidential/permitted"

@@ -15,6 +15,8 @@ from cli.common import (
     AsOfOpt,
     CatalogOpt,
     DataClassOpt,
+    EnvFileOpt,
+    EnvOpt,
     ModelOpt,
     PolicyOpt,
     fail,
@@ -164,18 +166,8 @@ def allowed(
             "permitted model_list entries (each tagged clearance:<data class>).",
         ),
     ] = None,
-    env: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--env",
-            help="With --litellm-config: NAME=VALUE of the proxy's environment, for values "
-            "written os.environ/NAME or ${NAME} (repeatable).",
-        ),
-    ] = None,
-    env_file: Annotated[
-        list[Path] | None,
-        typer.Option("--env-file", help="With --litellm-config: a dotenv file (repeatable)."),
-    ] = None,
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
     allow_unknown_targets: AllowUnknownTargetsOpt = False,
 ) -> None:
     """Print the deployments the policy permits for a data class (exit 0 even when none;

@@ -18,6 +18,8 @@ from cli.common import (
     AsOfOpt,
     CatalogOpt,
     DataClassOpt,
+    EnvFileOpt,
+    EnvOpt,
     PolicyOpt,
     catalog_dir,
 )
@@ -154,18 +156,8 @@ def gate(
     as_of: AsOfOpt = None,
     fmt: Annotated[GateFormat, typer.Option("--format", help="Report format.")] = (GateFormat.text),
     output: Annotated[Path | None, typer.Option("--output", help="Write the report here.")] = None,
-    env: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--env",
-            help="NAME=VALUE of an environment variable the LiteLLM proxy runs with, for "
-            "config values written os.environ/NAME or ${NAME} (repeatable).",
-        ),
-    ] = None,
-    env_file: Annotated[
-        list[Path] | None,
-        typer.Option("--env-file", help="A dotenv file of the proxy's environment (repeatable)."),
-    ] = None,
+    env: EnvOpt = None,
+    env_file: EnvFileOpt = None,
     allow_unknown_targets: AllowUnknownTargetsOpt = False,
     warn_days: Annotated[
         int,
