@@ -181,7 +181,7 @@ def test_sarif_is_valid_against_the_official_schema(
 ) -> None:
     import jsonschema
 
-    from tests.conftest import SHARED
+    from tests.conftest import SARIF_SCHEMA
 
     _, out, _ = gate(
         app,
@@ -194,7 +194,7 @@ def test_sarif_is_valid_against_the_official_schema(
         "sarif",
     )
     sarif = json.loads(out)
-    schema = json.loads((SHARED / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads(SARIF_SCHEMA.read_text())
     jsonschema.validate(sarif, schema)
     run = sarif["runs"][0]
     rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]

@@ -13,7 +13,7 @@ import typer
 from typer.testing import CliRunner
 
 from cli.exitcodes import ExitCode
-from tests.conftest import SHARED
+from tests.conftest import SARIF_SCHEMA
 
 POLICY = """policy: waivers
 org: example
@@ -85,7 +85,7 @@ def test_sarif_has_a_note_at_the_entry_and_a_warning_at_the_exception(
     import jsonschema
 
     sarif = json.loads(gate(app, runner, files, "sarif"))
-    jsonschema.validate(sarif, json.loads((SHARED / "sarif-schema-2.1.0.json").read_text()))
+    jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text()))
     results = sarif["runs"][0]["results"]
     levels = {r["level"]: r for r in results}
     assert set(levels) == {"note", "warning"}
@@ -150,7 +150,7 @@ def test_an_input_error_still_writes_the_report_it_was_asked_for(
     text = out.read_text()
     if fmt == "sarif":
         sarif = json.loads(text)
-        jsonschema.validate(sarif, json.loads((SHARED / "sarif-schema-2.1.0.json").read_text()))
+        jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text()))
         (invocation,) = sarif["runs"][0]["invocations"]
         assert invocation["executionSuccessful"] is False
         (note,) = invocation["toolExecutionNotifications"]
