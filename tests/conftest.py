@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+RESEARCH = ROOT / "tests" / "data" / "provider-facts.yaml"  # what the first catalog was built from
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"  # OASIS, see its NOTICE.md
 
 

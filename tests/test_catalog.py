@@ -1,5 +1,5 @@
 """The catalog: inheritance of facts, evidence trust, cross-file rules, and the shipped data
-staying faithful to ../shared/provider-facts.yaml."""
+staying faithful to the research it was built from (tests/data/provider-facts.yaml)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from registry.catalog.facts import Target, best_trust, targets, trust_index
 from registry.catalog.loader import load_catalog
 from registry.catalog.models import Evidence
 from registry.errors import CatalogError
-from tests.conftest import ROOT, SHARED
+from tests.conftest import RESEARCH, ROOT
 
 FACTS_TO_CATALOG = {
     "openai-api": "openai",
@@ -50,14 +50,14 @@ URL = re.compile(r"https?://[^\s)]+")
 
 @pytest.fixture(scope="module")
 def facts() -> dict[str, dict[str, Any]]:
-    data = yaml.safe_load((SHARED / "provider-facts.yaml").read_text())
+    data = yaml.safe_load(RESEARCH.read_text())
     return {p["id"]: p for p in data["providers"]}
 
 
 @pytest.fixture(scope="module")
 def research_date() -> date:
     """When the research was compiled; a changed fact must cite a source read since."""
-    data = yaml.safe_load((SHARED / "provider-facts.yaml").read_text())
+    data = yaml.safe_load(RESEARCH.read_text())
     return date.fromisoformat(str(data["compiled"]))
 
 
