@@ -76,9 +76,9 @@ def test_the_corpus_totals() -> None:
     assert len(entries) == 327
     assert sum(1 for doc in EXPECTED.values() if "refused" in doc) == 2
     assert verdicts == {
-        ("public", "compliant"): 222,
-        ("public", "violation"): 105,  # unresolved: nobody can say where these prompts go
-        ("internal", "compliant"): 174,
-        ("internal", "violation"): 153,
+        ("public", "compliant"): 213,
+        ("public", "violation"): 114,  # unresolved: nobody can say where these prompts go
+        ("internal", "compliant"): 165,
+        ("internal", "violation"): 162,
         ("confidential", "violation"): 327,
     }

@@ -266,6 +266,26 @@ def test_openrouters_data_collection_example_without_a_model_is_judged(
     assert doc["results"][0]["entry"] == "OpenRouter pinned request for any model"
 
 
+def test_a_litellm_entry_sent_to_openrouter_reaches_the_upstreams_it_pins(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path, in_repo: Path
+) -> None:
+    # OpenRouter forwards to an upstream of its choosing (free models may reach providers
+    # that train): unpinned, the entry used to pass `internal` on OpenRouter's own facts
+    free = entry("openrouter/meta-llama/llama-3.3-70b-instruct:free")
+    code, doc, _ = run(app, runner, tmp_path, free, "--data-class", "internal")
+    assert code == ExitCode.FAILED
+    assert "OpenRouter forwards the prompt" in doc["results"][0]["problem"]
+    pinned = free + "      extra_body: {provider: {only: [anthropic], allow_fallbacks: false}}\n"
+    code, doc, _ = run(app, runner, tmp_path, pinned, "--data-class", "internal")
+    targets = doc["results"][0]["targets"]
+    assert {t.split("/")[0] for t in targets} == {"openrouter", "anthropic"}
+    assert code == ExitCode.OK
+    unknown = free + "      extra_body: {provider: {only: [anthropic, nextbit]}}\n"
+    code, doc, _ = run(app, runner, tmp_path, unknown, "--data-class", "public")
+    assert code == ExitCode.FAILED
+    assert "nextbit, which the catalog does not know" in doc["results"][0]["problem"]
+
+
 # --- anchors, every bad entry, unprefixed names ---------------------------------------------
 
 

@@ -10,8 +10,11 @@ Shape (version 1; docs/routers.md has an example):
          {"id": "<id>/<dep>", "regions": [...], "hosts": [...], "permitted": bool,
           "denied": ["<rule id>", ...]}]}}}
 
-Providers are those with a LiteLLM prefix or a host alias; `regions` are the lower-case cloud
-regions and the deployment id (what region keys match); `denied` only when not permitted.
+Providers are those with a LiteLLM prefix, a host alias or an OpenRouter slug; `regions` are
+the lower-case cloud regions and the deployment id (what region keys match); `denied` only
+when not permitted. `openrouter_slugs` maps each OpenRouter slug to the deployments it reaches
+(added to version 1: an entry sent to OpenRouter reaches the upstreams it pins; a matcher that
+finds no table treats every slug as unknown).
 `registry.routers.litellm_match` reads it; the gate reads `litellm_index` (the same without
 decisions), so both resolve a config entry the same way.
 """
@@ -23,6 +26,7 @@ from typing import Any
 from registry.catalog.loader import Catalog
 from registry.catalog.models import Provider
 from registry.engine.decisions import Evaluation
+from registry.gate.openrouter import slug_targets
 from registry.policy.loader import ResolvedClass
 from registry.routers.litellm_match import NOT_EVALUATED, VIEW_FORMAT, VIEW_VERSION
 
@@ -68,9 +72,11 @@ def litellm_index(catalog: Catalog) -> dict[str, Any]:
     prefixes: dict[str, str] = {}
     hosts: dict[str, dict[str, str | None]] = {}
     providers: dict[str, Any] = {}
+    slugs = slug_targets(catalog)
+    forwarded = {t.split("/", 1)[0] for ids in slugs.values() for t in ids}
     for provider in catalog.providers.values():
         reachable = _hosts(provider)
-        if not provider.aliases.litellm and not reachable:
+        if not provider.aliases.litellm and not reachable and provider.id not in forwarded:
             continue
         prefixes.update({p.lower(): provider.id for p in provider.aliases.litellm})
         hosts.update(reachable)
@@ -84,6 +90,7 @@ def litellm_index(catalog: Catalog) -> dict[str, Any]:
         "prefixes": prefixes,
         "hosts": hosts,
         "providers": providers,
+        "openrouter_slugs": {slug: sorted(ids) for slug, ids in sorted(slugs.items())},
     }
 
 

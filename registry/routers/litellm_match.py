@@ -21,7 +21,10 @@ environment the caller knows):
 3. a Bedrock cross-region inference profile (`us.…`) adds the deployment of that geography
    (`regions` holds `us`): the request enters in its source Region and is then routed
    across the geography's Regions. A geography the catalog does not model resolves to
-   nothing.
+   nothing;
+4. an entry sent to OpenRouter (the provider of the `openrouter` prefix, by prefix or host)
+   adds the upstream deployments its `extra_body.provider` preferences pin
+   (`litellm_openrouter`); unpinned, it resolves to nothing.
 
 A field that cannot be read (an environment variable without a value, a URL without a host)
 resolves to nothing. An entry is permitted only if it resolves to at least one deployment
@@ -35,11 +38,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from registry.routers.litellm_openrouter import upstream
 from registry.routers.litellm_params import BEDROCK, Read, read_params
 
 VIEW_FORMAT = "litellm"
 VIEW_VERSION = 1
 NO_ENV: Mapping[str, str] = {}
+OPENROUTER = "openrouter"  # LiteLLM's prefix for OpenRouter, an aggregator (step 4)
 NOT_EVALUATED = "gate.unresolved"  # the rule id of a deployment the view has no decision for
 
 
@@ -175,6 +180,9 @@ def resolve(
         )
         return Resolution(None, (), read.region, read.host, problem)
     found, missing = _regional(view, provider, read, pinned)
+    if missing is None and view["prefixes"].get(OPENROUTER) == provider:
+        forwarded, missing = upstream(view, params)
+        found = () if missing else tuple(sorted({*found, *forwarded}))
     return Resolution(provider, found, read.region, read.host, missing)
 
 

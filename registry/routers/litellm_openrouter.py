@@ -1,0 +1,68 @@
+"""LiteLLM deployments that send prompts to OpenRouter, an aggregator: OpenRouter forwards
+each prompt to an upstream provider of its choosing, so an entry reaches OpenRouter's own
+deployment *and* every upstream its provider preferences allow.
+
+Standard library only (the hook imports it through `litellm_match`). The preferences are
+read from `litellm_params.extra_body.provider` (LiteLLM sends `extra_body` as is), with
+OpenRouter's semantics (as the gate reads an OpenRouter request): pinned by `only`, or by
+`order` with `allow_fallbacks: false`; a base slug reaches any deployment of its provider,
+a regional slug the deployments that carry it (`view["openrouter_slugs"]`); `ignore`
+removes. Unpinned, or a pinned slug the catalog does not know: OpenRouter may send the
+prompt where nobody has judged, so the entry resolves to nothing (fail closed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+UNPINNED = (
+    "OpenRouter forwards the prompt to upstream providers of its choosing: pin them with "
+    "litellm_params.extra_body.provider.only (or order with allow_fallbacks: false)"
+)
+
+
+def _slugs(value: Any) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(s, str) for s in value):
+        return [s.lower() for s in value]
+    return None
+
+
+def _preferences(params: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    extra = params.get("extra_body")
+    provider = extra.get("provider") if isinstance(extra, Mapping) else None
+    return provider if isinstance(provider, Mapping) else None
+
+
+def _pins(prefs: Mapping[str, Any]) -> list[list[str] | None]:
+    pins = [_slugs(prefs["only"])] if "only" in prefs else []
+    if "order" in prefs and prefs.get("allow_fallbacks") is False:
+        pins.append(_slugs(prefs["order"]))
+    return pins
+
+
+def upstream(
+    view: Mapping[str, Any], params: Mapping[str, Any]
+) -> tuple[tuple[str, ...], str | None]:
+    """(the upstream deployments an OpenRouter entry may reach, or why it reaches none)."""
+    prefs = _preferences(params)
+    pins = _pins(prefs) if prefs is not None else []
+    if not pins:
+        return (), UNPINNED
+    if any(pin is None for pin in pins):
+        return (), "extra_body.provider.only/order must be lists of OpenRouter slugs"
+    table = view.get("openrouter_slugs")
+    slugs: Mapping[str, Any] = table if isinstance(table, Mapping) else {}
+    lists = [pin for pin in pins if pin is not None]
+    ignored = set(_slugs((prefs or {}).get("ignore")) or ())
+    unknown = set.intersection(*({s for s in pin if s not in slugs} for pin in lists)) - ignored
+    if unknown:
+        return (), (
+            f"OpenRouter may forward the prompt to {', '.join(sorted(unknown))}, which the "
+            "catalog does not know"
+        )
+    reach = set.intersection(*({str(t) for s in pin for t in slugs[s]} for pin in lists))
+    reach -= {str(t) for s in ignored for t in slugs.get(s, ())}
+    if not reach:
+        return (), "the OpenRouter preferences leave no provider the catalog knows"
+    return tuple(sorted(reach)), None
