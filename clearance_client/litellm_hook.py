@@ -14,7 +14,10 @@ hook asks the registry for the policy's LiteLLM view (`permitted?format=litellm`
 with ETags, served from the client's last-known-good cache within `max_staleness`) and keeps
 a deployment only if `registry.routers.litellm_match.decide` permits it — the same resolution
 the CI gate uses, with this process's environment for `os.environ/NAME` params (the gate is
-given the same values with `--env`/`--env-file`).
+given the same values with `--env`/`--env-file`), the running proxy's settings that move
+prompts (`litellm.api_base`, `model_alias_map`, `credential_list`, `use_litellm_proxy`: what
+the gate reads from the config), and an endpoint the request itself names (`api_base`,
+`base_url`: a client allowed to choose one is judged on its choice).
 
 Data classes: every class any source names applies — the request's metadata
 (`clearance_data_class`), and every `clearance:<class>` tag of the request, its metadata, the
@@ -43,6 +46,7 @@ from litellm.integrations.custom_logger import CustomLogger
 from clearance_client.aio import AsyncClearanceClient
 from clearance_client.errors import ClearanceClientError
 from registry.routers.litellm_match import ViewError, check_view, decide
+from registry.routers.litellm_proxy import ENDPOINT_KEYS, NO_SETTINGS, ProxySettings
 
 log = logging.getLogger("clearance.litellm")
 METADATA_KEY = "clearance_data_class"
@@ -110,7 +114,35 @@ class ClearanceFilter(CustomLogger):  # type: ignore[misc]  # litellm is untyped
         except (ClearanceClientError, ViewError) as err:
             log.error("clearance: no deployment for %s (data classes %s): %s", model, classes, err)
             return []
-        return keep_permitted(views, healthy_deployments, model, os.environ)
+        overrides = {k: v for k, v in (request_kwargs or {}).items() if k in ENDPOINT_KEYS}
+        settings = proxy_settings()
+        return keep_permitted(
+            views, healthy_deployments, model, os.environ, settings, overrides=overrides
+        )
+
+
+def _field(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+
+
+def proxy_settings() -> ProxySettings:
+    """The running proxy's settings that move prompts, read from litellm at call time."""
+    import litellm
+
+    credentials = {
+        name: values
+        for item in getattr(litellm, "credential_list", None) or []
+        if isinstance(name := _field(item, "credential_name"), str)
+        and isinstance(values := _field(item, "credential_values"), Mapping)
+    }
+    aliases = getattr(litellm, "model_alias_map", None) or {}
+    api_base = getattr(litellm, "api_base", None)
+    return ProxySettings(
+        api_base=api_base if isinstance(api_base, str) and api_base else None,
+        model_alias_map={k: v for k, v in aliases.items() if isinstance(v, str)},
+        credentials=credentials,
+        use_litellm_proxy=getattr(litellm, "use_litellm_proxy", False) is True,
+    )
 
 
 def keep_permitted(
@@ -118,16 +150,20 @@ def keep_permitted(
     deployments: Sequence[dict[str, Any]],
     model: str,
     env: Mapping[str, str],
+    settings: ProxySettings = NO_SETTINGS,
+    *,
+    overrides: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """The deployments every view permits, in their order; each refusal is logged with
-    why. No view permits nothing."""
+    """The deployments every view permits, in their order, each judged with the request's
+    own endpoint `overrides` merged in; each refusal is logged with why. No view permits
+    nothing."""
     if not views:
         return []
     kept = []
     for deployment in deployments:
         params = deployment.get("litellm_params")
-        params = params if isinstance(params, Mapping) else {}
-        verdicts = [decide(view, params, env) for view in views]
+        params = {**(params if isinstance(params, Mapping) else {}), **(overrides or {})}
+        verdicts = [decide(view, params, env, settings) for view in views]
         refused = [v for v in verdicts if not v.permitted]
         if not refused:
             kept.append(deployment)

@@ -25,8 +25,23 @@ CatalogOpt = Annotated[
     typer.Option("--catalog", help="Catalog directory (holds providers/). Env: CLEARANCE_CATALOG."),
 ]
 PolicyOpt = Annotated[Path, typer.Option("--policy", help="Policy file (YAML).")]
+
+
+def _class_name(value: str | None) -> str | None:
+    """An empty --data-class (a CI variable that is unset) would silently mean the policy's
+    default class: refuse it."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter("is empty: pass a data class name, or omit the option")
+    return value
+
+
 DataClassOpt = Annotated[
-    str | None, typer.Option("--data-class", help="Data class (default: the policy's default).")
+    str | None,
+    typer.Option(
+        "--data-class",
+        help="Data class (default: the policy's default).",
+        callback=_class_name,
+    ),
 ]
 ModelOpt = Annotated[
     str | None, typer.Option("--model", help="Model id, e.g. meta-llama/llama-3.3-70b-instruct.")

@@ -295,38 +295,71 @@ class _Builder:
             first_line[key] = line
             out[key] = self.build(value_node, child)
             self.lines[child] = line
-        for merged in merges:
-            self._merge(out, merged, path)
+        self._merge(out, merges, path)
         return out
 
-    def _merge(self, out: dict[str, Any], value: Node, path: KeyPath) -> None:
-        """`<<: *a` or `<<: [*a, *b]`: keys not written here come from the mappings, the
-        first mapping that has a key winning (YAML 1.1 merge)."""
-        sources = value.value if isinstance(value, SequenceNode) else [value]
-        for source in sources:
-            if not isinstance(source, MappingNode):
-                raise _problem(
-                    self.file,
-                    source.start_mark.line + 1,
-                    render_path(path),
-                    "CLR-Y003",
-                    "a merge key (<<) must name a mapping or a list of mappings",
-                    "write `<<: *anchor` where the anchor is on a mapping",
-                )
-            kept: dict[KeyPath, int] = self.lines
-            scratch: dict[KeyPath, int] = {}
-            self.lines = scratch
-            try:
-                merged = self._mapping(source, path)
-            finally:
-                self.lines = kept
-            fresh = {key for key in merged if key not in out}
-            for key in fresh:
-                out[key] = merged[key]
-            depth = len(path)
-            for where, line in scratch.items():
-                if len(where) > depth and where[depth] in fresh:
+    def _sources(
+        self, merges: list[Node], path: KeyPath
+    ) -> list[tuple[Node, Any, dict[KeyPath, int]]]:
+        """Every mapping the merge keys name: (node, its data, the lines of its keys)."""
+        found: list[tuple[Node, Any, dict[KeyPath, int]]] = []
+        for value in merges:
+            for source in value.value if isinstance(value, SequenceNode) else [value]:
+                if not isinstance(source, MappingNode):
+                    raise _problem(
+                        self.file,
+                        source.start_mark.line + 1,
+                        render_path(path),
+                        "CLR-Y003",
+                        "a merge key (<<) must name a mapping or a list of mappings",
+                        "write `<<: *anchor` where the anchor is on a mapping",
+                    )
+                kept: dict[KeyPath, int] = self.lines
+                self.lines = {}
+                try:
+                    found.append((source, self._mapping(source, path), self.lines))
+                finally:
+                    self.lines = kept
+        return found
+
+    def _merge(self, out: dict[str, Any], merges: list[Node], path: KeyPath) -> None:
+        """`<<: *a`, `<<: [*a, *b]`: keys not written in the mapping come from the mappings
+        named. Which of two named mappings wins differs between YAML libraries (and PyYAML
+        versions), so two that give a key different values are refused (CLR-Y012)."""
+        depth = len(path)
+        chosen = self._merged_keys(self._sources(merges, path), out, path)
+        for key, (_node, data, lines) in chosen.items():
+            out[key] = data[key]
+            for where, line in lines.items():
+                if len(where) > depth and where[depth] == key:
                     self.lines[where] = line
+
+    def _merged_keys(
+        self,
+        sources: list[tuple[Node, Any, dict[KeyPath, int]]],
+        out: dict[str, Any],
+        path: KeyPath,
+    ) -> dict[str, tuple[Node, Any, dict[KeyPath, int]]]:
+        chosen: dict[str, tuple[Node, Any, dict[KeyPath, int]]] = {}
+        for node, data, lines in sources:
+            for key, value in data.items():
+                if key in out:
+                    continue  # written in the mapping itself: it wins everywhere
+                if key in chosen and chosen[key][1][key] != value:
+                    lines_at = sorted(
+                        {chosen[key][0].start_mark.line + 1, node.start_mark.line + 1}
+                    )
+                    raise _problem(
+                        self.file,
+                        lines_at[-1],
+                        render_path((*path, key)),
+                        "CLR-Y012",
+                        f"merge keys give {key!r} different values (lines "
+                        f"{', '.join(map(str, lines_at))}); YAML libraries disagree on which wins",
+                        f"write {key}: explicitly in this mapping",
+                    )
+                chosen.setdefault(key, (node, data, lines))
+        return chosen
 
 
 _MERGE = object()

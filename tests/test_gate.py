@@ -63,9 +63,12 @@ def test_litellm_config_across_clouds_and_regions(
     assert doc["summary"] == {"entries": 6, "violations": 5, "waived": 0}
 
 
-def test_clearance_manifest_uses_its_own_data_class_first(
+def test_an_entrys_own_class_and_the_gates_class_both_apply(
     app: typer.Typer, runner: CliRunner, in_repo: Path
 ) -> None:
+    """A manifest cannot lower the class CI checks: `data_class: confidential` in the
+    manifest under `--data-class restricted` must pass both (it used to pass confidential
+    only, which `restricted` denies)."""
     code, doc = report(
         app,
         runner,
@@ -75,12 +78,17 @@ def test_clearance_manifest_uses_its_own_data_class_first(
         "restricted",
     )
     results = by_line(doc)
-    assert results[4]["data_class"] == "confidential"
-    assert results[4]["compliant"] is True
-    assert results[6]["data_class"] == "internal"
-    assert results[6]["compliant"] is False  # mistral trains unless opted out
+    assert results[4]["data_class"] == "confidential + restricted"
+    assert results[4]["compliant"] is False
+    assert results[4]["rules"] == ["restricted.min_evidence_trust"]
+    assert results[6]["data_class"] == "internal + restricted"
+    assert "internal.training" in results[6]["rules"]  # mistral trains unless opted out
     assert results[8]["data_class"] == "restricted"  # --data-class where the entry names none
     assert code == ExitCode.FAILED
+    code, doc = report(app, runner, str(MANIFESTS / "clearance_eu_only.yaml"), *POLICY)
+    results = by_line(doc)
+    assert (results[4]["data_class"], results[4]["compliant"]) == ("confidential", True)
+    assert results[8]["data_class"] == "internal"  # the policy's default
 
 
 def test_only_compliant_entries_exit_zero(

@@ -67,7 +67,9 @@ def test_env_values_given_on_the_command_line_decide(
     assert code == ExitCode.OK
     assert doc["results"][0]["targets"] == ["openai/eu"]
     env_file = tmp_path / "proxy.env"
-    env_file.write_text("# the proxy's environment\nexport VLLM_URL=http://vllm.internal:8000/v1\n")
+    env_file.write_text(
+        "# the proxy's environment\nexport VLLM_URL=https://vllm.internal:8000/v1\n"
+    )
     code, doc, _ = run(
         app, runner, tmp_path, text, "--data-class", "public", "--env-file", str(env_file)
     )
@@ -271,16 +273,21 @@ def test_a_litellm_entry_sent_to_openrouter_reaches_the_upstreams_it_pins(
 ) -> None:
     # OpenRouter forwards to an upstream of its choosing (free models may reach providers
     # that train): unpinned, the entry used to pass `internal` on OpenRouter's own facts
-    free = entry("openrouter/meta-llama/llama-3.3-70b-instruct:free")
-    code, doc, _ = run(app, runner, tmp_path, free, "--data-class", "internal")
+    paid = entry("openrouter/meta-llama/llama-3.3-70b-instruct")
+    code, doc, _ = run(app, runner, tmp_path, paid, "--data-class", "internal")
     assert code == ExitCode.FAILED
     assert "OpenRouter forwards the prompt" in doc["results"][0]["problem"]
-    pinned = free + "      extra_body: {provider: {only: [anthropic], allow_fallbacks: false}}\n"
+    pin = "      extra_body: {provider: {only: [anthropic], allow_fallbacks: false}}\n"
+    free = entry("openrouter/meta-llama/llama-3.3-70b-instruct:free") + pin
+    code, doc, _ = run(app, runner, tmp_path, free, "--data-class", "internal")
+    assert code == ExitCode.FAILED  # pinned, but free endpoints may log and train
+    assert "is a free variant" in doc["results"][0]["problem"]
+    pinned = paid + pin
     code, doc, _ = run(app, runner, tmp_path, pinned, "--data-class", "internal")
     targets = doc["results"][0]["targets"]
     assert {t.split("/")[0] for t in targets} == {"openrouter", "anthropic"}
     assert code == ExitCode.OK
-    unknown = free + "      extra_body: {provider: {only: [anthropic, nextbit]}}\n"
+    unknown = paid + "      extra_body: {provider: {only: [anthropic, nextbit]}}\n"
     code, doc, _ = run(app, runner, tmp_path, unknown, "--data-class", "public")
     assert code == ExitCode.FAILED
     assert "nextbit, which the catalog does not know" in doc["results"][0]["problem"]

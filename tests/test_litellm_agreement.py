@@ -1,8 +1,9 @@
 """The CI gate and the LiteLLM hook share one resolver: for any LiteLLM entry — with values
 read from the environment, Bedrock inference profiles, endpoint overrides, odd URLs, cased
-or made-up regions — the gate says compliant exactly when the hook admits the deployment,
-and both name the same deployments and problem. Also: the table of unprefixed model names
-agrees with the installed litellm."""
+or made-up regions, and proxy-wide settings (the gate reads them from the config, the hook
+from the running proxy) — the gate says compliant exactly when the hook admits the
+deployment, and both name the same deployments and problem. Also: the table of unprefixed
+model names agrees with the installed litellm."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from registry.policy.loader import load_policy
 from registry.routers.litellm import litellm_index, to_litellm
 from registry.routers.litellm_match import decide
 from registry.routers.litellm_params import unprefixed_models
+from registry.routers.litellm_proxy import ProxySettings
 from registry.yamlload import load_text
 from tests.conftest import ROOT
 
@@ -101,6 +103,40 @@ def _strategy(index: dict[str, Any]) -> st.SearchStrategy[tuple[dict[str, Any], 
     return st.tuples(params, env)
 
 
+def _proxy(urls: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
+    """Proxy-wide settings a config may carry (`litellm_proxy`)."""
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            "environment_variables": st.fixed_dictionaries(
+                {}, optional={"OPENAI_BASE_URL": urls, "USE_LITELLM_PROXY": st.just("true")}
+            ),
+            "litellm_settings": st.fixed_dictionaries(
+                {},
+                optional={
+                    "api_base": urls,
+                    "model_alias_map": st.just({"gpt-4o": "deepseek/deepseek-chat"}),
+                    "use_litellm_proxy": st.booleans(),
+                },
+            ),
+        },
+    )
+
+
+def _settings_of(
+    config: dict[str, Any], env: dict[str, str]
+) -> tuple[ProxySettings, dict[str, str]]:
+    """What the hook sees in the proxy the config starts: its environment holds the config's
+    environment_variables, and litellm's globals its litellm_settings."""
+    settings = config.get("litellm_settings", {})
+    full = {**env, **config.get("environment_variables", {})}
+    return ProxySettings(
+        api_base=settings.get("api_base"),
+        model_alias_map=settings.get("model_alias_map", {}),
+        use_litellm_proxy=settings.get("use_litellm_proxy", False),
+    ), full
+
+
 def test_gate_and_hook_agree_on_env_profiles_and_endpoint_overrides(catalog: Catalog) -> None:
     from clearance_client.litellm_hook import keep_permitted
 
@@ -113,17 +149,24 @@ def test_gate_and_hook_agree_on_env_profiles_and_endpoint_overrides(catalog: Cat
         for c in policy.policy.data_classes
     }
 
+    index = litellm_index(catalog)
+    urls = st.sampled_from(sorted(index["hosts"])).map(lambda h: f"https://{h}/v1")
+
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(case=_strategy(litellm_index(catalog)), data_class=st.sampled_from(sorted(views)))
-    def agree(case: tuple[dict[str, Any], dict[str, str]], data_class: str) -> None:
+    @given(case=_strategy(index), config=_proxy(urls), data_class=st.sampled_from(sorted(views)))
+    def agree(
+        case: tuple[dict[str, Any], dict[str, str]], config: dict[str, Any], data_class: str
+    ) -> None:
         params, env = case
-        text = json.dumps({"model_list": [{"model_name": "m", "litellm_params": params}]})
-        entries = manifest_entries(load_text(text, "generated.yaml"), catalog, env)
+        config = {**config, "model_list": [{"model_name": "m", "litellm_params": params}]}
+        entries = manifest_entries(load_text(json.dumps(config), "generated.yaml"), catalog, env)
         (gate,) = check_entries(policy, catalog, entries, data_class, AS_OF, engine).results
-        verdict = decide(views[data_class], params, env)
+        proxy, full_env = _settings_of(config, env)
+        view = views[data_class]
+        verdict = decide(view, params, full_env, proxy)
         assert verdict.resolution.candidates == gate.entry.targets
         assert verdict.resolution.problem == gate.entry.problem
-        admitted = keep_permitted([views[data_class]], [{"litellm_params": params}], "m", env)
+        admitted = keep_permitted([view], [{"litellm_params": params}], "m", full_env, proxy)
         assert bool(admitted) == gate.compliant == verdict.permitted
         bedrock = (
             str(params["model"]).startswith("bedrock/") and "custom_llm_provider" not in params

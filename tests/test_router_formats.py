@@ -325,8 +325,10 @@ def test_an_api_base_host_outside_the_catalog_is_never_permitted(catalog: Catalo
     result, cls = _evaluate(ROOT / "policies" / "no-training.yaml", "internal", catalog)
     view = to_litellm(result, catalog, cls)
     assert decide(view, {"model": "openai/gpt-4o"}).resolution.provider == "openai"
+    plain = decide(view, {"model": "openai/gpt-4o", "api_base": "http://vllm.internal:8000/v1"})
+    assert "is plain http" in (plain.resolution.problem or "")
     for url in (
-        "http://vllm.internal:8000/v1",
+        "https://vllm.internal:8000/v1",
         "https://openai.azure.com.evil.example",
         "https://evilopenai.azure.com",
         "http://127.0.0.1:4000",
@@ -342,7 +344,10 @@ def test_an_api_base_host_outside_the_catalog_is_never_permitted(catalog: Catalo
     assert pinned.resolution.candidates == ("openai/eu",)
 
 
-@pytest.mark.parametrize("module", ["litellm_match", "litellm_params", "litellm_openrouter"])
+MATCHER = ["litellm_match", "litellm_params", "litellm_env", "litellm_proxy", "litellm_openrouter"]
+
+
+@pytest.mark.parametrize("module", MATCHER)
 def test_the_matcher_imports_the_standard_library_only(module: str) -> None:
     tree = ast.parse((ROOT / "registry" / "routers" / f"{module}.py").read_text())
     imported = {
@@ -351,8 +356,7 @@ def test_the_matcher_imports_the_standard_library_only(module: str) -> None:
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
-    # the matcher's own reader and OpenRouter step, checked here too
-    ours = {"registry.routers.litellm_params", "registry.routers.litellm_openrouter"}
+    ours = {f"registry.routers.{name}" for name in MATCHER}  # each checked here too
     assert {m.split(".")[0] for m in imported - ours} - {"__future__"} <= sys.stdlib_module_names
 
 

@@ -21,39 +21,57 @@ from registry.policy.loader import LoadedPolicy
 from registry.routers.litellm_match import NO_ENV
 
 
-def _check(
+def _judge(
     entry: Entry,
     policy: LoadedPolicy,
     catalog: Catalog,
     engine: Engine,
     data_class: str,
     as_of: date,
-) -> Result:
-    """Every deployment the entry may use is judged, also when the entry has a problem (an
-    OpenRouter request may reach known and unknown providers: both are reported)."""
-    if not entry.targets:
-        return Result(entry, data_class, {}, entry.problem or "nothing to check")
+) -> tuple[dict[str, tuple[Reason, ...]], dict[str, tuple[Waived, ...]]]:
+    """(denied, waived) of the entry's deployments under one data class."""
     result = engine.evaluate(policy, catalog, data_class, entry.model, as_of)
     denied: dict[str, tuple[Reason, ...]] = {}
     waived: dict[str, tuple[Waived, ...]] = {}
     for target in entry.targets:
         decision = result.decisions.get(target)
         if decision is None:
+            missing = f"{target} was not evaluated"
             denied[target] = (
-                Reason(
-                    "gate.unresolved",
-                    f"{target} was not evaluated",
-                    None,
-                    target,
-                    None,
-                    Source(policy.file, None),
-                ),
+                Reason("gate.unresolved", missing, None, target, None, Source(policy.file, None)),
             )
         elif not decision.permitted:
             denied[target] = decision.reasons
         elif decision.waived:
             waived[target] = decision.waived
-    return Result(entry, data_class, denied, _message(entry, denied, catalog, data_class), waived)
+    return denied, waived
+
+
+def _check(
+    entry: Entry,
+    policy: LoadedPolicy,
+    catalog: Catalog,
+    engine: Engine,
+    classes: list[str],
+    as_of: date,
+) -> Result:
+    """Every deployment the entry may use is judged under every class that applies (the
+    strictest wins: a deployment must be permitted for each), also when the entry has a
+    problem (an OpenRouter request may reach known and unknown providers: both are
+    reported)."""
+    label = " + ".join(classes)
+    if not entry.targets:
+        return Result(entry, label, {}, entry.problem or "nothing to check")
+    denied: dict[str, tuple[Reason, ...]] = {}
+    waived: dict[str, tuple[Waived, ...]] = {}
+    for data_class in classes:
+        found, set_aside = _judge(entry, policy, catalog, engine, data_class, as_of)
+        for target, reasons in found.items():
+            denied[target] = denied.get(target, ()) + reasons
+        for target, waivers in set_aside.items():
+            waived[target] = waived.get(target, ()) + waivers
+    waived = {t: w for t, w in waived.items() if t not in denied}
+    return Result(entry, label, denied, _message(entry, denied, catalog, label), waived)
 
 
 def _message(
@@ -113,15 +131,16 @@ def check_entries(
     exceptions of the classes checked that expired or expire within `warn_days`."""
     engine = engine or Engine()
     results = []
+    checked: set[str] = set()
     for entry in entries:
-        cls = policy.data_class(entry.data_class or data_class).name
-        results.append(_check(entry, policy, catalog, engine, cls, as_of))
+        classes = classes_of(policy, entry.data_class, data_class)
+        checked.update(classes)
+        results.append(_check(entry, policy, catalog, engine, classes, as_of))
     results.extend(failover_results(policy, catalog, results))
-    classes = {r.data_class for r in results}
     warnings = tuple(
         GateWarning(w.message, Source(policy.file, w.line), w.code)
         for w in exception_warnings(policy, as_of, warn_days)
-        if w.data_class in classes
+        if w.data_class in checked
     )
     return GateReport(
         policy.name,
@@ -131,6 +150,14 @@ def check_entries(
         tuple(results),
         warnings,
     )
+
+
+def classes_of(policy: LoadedPolicy, named: str | None, asked: str | None) -> list[str]:
+    """The classes an entry is judged under: the one it names and the one CI asks for
+    (`--data-class`), both — a manifest cannot lower the class CI checks — else the
+    policy's default."""
+    given = sorted({c for c in (named, asked) if c})
+    return [policy.data_class(c).name for c in given] or [policy.data_class(None).name]
 
 
 def operators_of(catalog: Catalog, target: str) -> frozenset[str] | None:

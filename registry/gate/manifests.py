@@ -24,6 +24,7 @@ from registry.gate.report import Entry
 from registry.routers.litellm import litellm_index
 from registry.routers.litellm_config import ConfigEntry, model_list_entries
 from registry.routers.litellm_match import NO_ENV, resolve
+from registry.routers.litellm_proxy import ProxySettings, from_config, merged_config
 from registry.schema_types import StrictModel
 from registry.validation import problems_from_validation
 from registry.yamlload import Document, load_file, render_path
@@ -135,9 +136,11 @@ def _clearance(doc: Document, catalog: Catalog) -> list[Entry]:
     return entries
 
 
-def _litellm_entry(entry: ConfigEntry, index: dict[str, Any], env: Mapping[str, str]) -> Entry:
+def _litellm_entry(
+    entry: ConfigEntry, index: dict[str, Any], env: Mapping[str, str], settings: ProxySettings
+) -> Entry:
     """One config entry resolved exactly as a LiteLLM hook resolves it (`litellm_match`)."""
-    found = resolve(index, entry.params, env)
+    found = resolve(index, entry.params, env, settings)
     model = str(entry.params["model"])
     label = (
         model
@@ -160,8 +163,9 @@ def _litellm_entry(entry: ConfigEntry, index: dict[str, Any], env: Mapping[str, 
 def _litellm(
     doc: Document, catalog: Catalog, env: Mapping[str, str], location: Path | None
 ) -> list[Entry]:
-    """Every entry of the config and of the files it includes (`includes`); every bad entry
-    of every file is reported, not only the first."""
+    """Every entry of the config and of the files it includes (`includes`), with the
+    proxy-wide settings of both (`litellm_proxy`); every bad entry of every file is
+    reported, not only the first."""
     documents = [doc, *included_documents(doc, location)]
     entries: list[ConfigEntry] = []
     problems: list[Problem] = []
@@ -173,5 +177,6 @@ def _litellm(
         problems.extend(model_list_entries(doc, "CLR-G001", required=True)[1])
     if problems:
         raise InputError(problems)
+    settings, full_env = from_config(merged_config(d.data for d in documents), env)
     index = litellm_index(catalog)
-    return [_litellm_entry(entry, index, env) for entry in entries]
+    return [_litellm_entry(entry, index, full_env, settings) for entry in entries]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError
 
@@ -26,6 +26,7 @@ from registry.catalog.facts import Target, targets
 from registry.catalog.loader import Catalog
 from registry.errors import InputError
 from registry.gate.report import Entry
+from registry.routers.litellm_openrouter import model_variant_problem
 from registry.schema_types import StrictModel
 from registry.validation import problems_from_validation
 from registry.yamlload import Document
@@ -58,12 +59,32 @@ class Request(StrictModel):
     model: ModelId | None = None
     models: list[ModelId] | None = None
     provider: Preferences = Preferences()
+    preset: str | None = None
+    plugins: list[dict[str, Any]] | None = None
+    web_search_options: dict[str, Any] | None = None
+
+    @property
+    def named(self) -> list[str]:
+        return list(dict.fromkeys(m for m in [self.model, *(self.models or ())] if m))
 
     @property
     def label(self) -> str:
         """The model (or fallback models) asked for; any model when none is named."""
-        named = [m for m in [self.model, *(self.models or ())] if m]
-        return ", ".join(dict.fromkeys(named)) or "any model"
+        return ", ".join(self.named) or "any model"
+
+    def route_problems(self) -> list[str]:
+        """What sends the prompt beyond the pinned providers' facts: a preset (its own
+        routing), free or web-search model variants, the web plugin or web search options."""
+        found = [p for m in self.named if (p := model_variant_problem(m)) is not None]
+        if self.preset is not None:
+            found.append(f"preset {self.preset!r} carries its own provider routing")
+        web = any(isinstance(p, dict) and p.get("id") == "web" for p in self.plugins or ())
+        if web or self.web_search_options is not None:
+            found.append(
+                "web search sends prompt-derived queries to a search provider the catalog "
+                "does not know"
+            )
+        return found
 
 
 def slug_targets(catalog: Catalog) -> dict[str, frozenset[str]]:
@@ -153,6 +174,7 @@ def openrouter_entries(doc: Document, catalog: Catalog) -> list[Entry]:
         raise InputError(problems_from_validation(err, doc, "CLR-G001", Request)) from None
     found = reach(catalog, request.provider)
     label = f"OpenRouter {'pinned' if found.pinned else 'unpinned'} request for {request.label}"
+    problems = [p for p in (found.problem, *request.route_problems()) if p is not None]
     line = doc.line_of(("provider",)) if "provider" in doc.data else doc.line_of(("model",))
     group = request.model or (request.models[0] if request.models else None)
     return [
@@ -164,7 +186,7 @@ def openrouter_entries(doc: Document, catalog: Catalog) -> list[Entry]:
             provider=None,
             targets=found.targets,
             data_class=None,
-            problem=found.problem,
+            problem="; ".join(problems) or None,
             group=group,
             problem_rule=found.rule,
         )

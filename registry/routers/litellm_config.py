@@ -15,6 +15,7 @@ from typing import Any
 
 from registry.errors import InputError, Problem
 from registry.routers.litellm_match import NO_ENV, Verdict, decide
+from registry.routers.litellm_proxy import from_config
 from registry.yamlload import Document, KeyPath, render_path
 
 
@@ -136,7 +137,8 @@ def filter_config(
     entries = config_entries(doc, code)
     for entry in entries:
         _check_tags(doc, entry, code)
-    outcomes = [Outcome(e, decide(view, e.params, env)) for e in entries]
+    settings, full_env = from_config(doc.data, env)
+    outcomes = [Outcome(e, decide(view, e.params, full_env, settings)) for e in entries]
     items = doc.data["model_list"]
     config = copy.deepcopy(doc.data)
     config["model_list"] = [

@@ -8,7 +8,10 @@ OpenRouter's semantics (as the gate reads an OpenRouter request): pinned by `onl
 `order` with `allow_fallbacks: false`; a base slug reaches any deployment of its provider,
 a regional slug the deployments that carry it (`view["openrouter_slugs"]`); `ignore`
 removes. Unpinned, or a pinned slug the catalog does not know: OpenRouter may send the
-prompt where nobody has judged, so the entry resolves to nothing (fail closed).
+prompt where nobody has judged, so the entry resolves to nothing (fail closed). So does a
+model variant whose route the providers' facts do not cover (`model_variant_problem`):
+`:free` (free endpoints may log and train), `:online` (web search sends prompt-derived
+queries to a search provider), and presets (`@preset/…`: they carry their own routing).
 """
 
 from __future__ import annotations
@@ -41,10 +44,31 @@ def _pins(prefs: Mapping[str, Any]) -> list[list[str] | None]:
     return pins
 
 
+def model_variant_problem(model: str) -> str | None:
+    """Why a model id routes beyond what the pinned providers' facts describe, or None."""
+    name = model.strip().lower()
+    if "@preset/" in name or name.startswith("preset/"):
+        return f"{model!r} uses an OpenRouter preset, which carries its own provider routing"
+    if name.endswith(":free"):
+        return (
+            f"{model!r} is a free variant: free endpoints may log prompts and train on them "
+            "(OpenRouter's docs), which the providers' catalog facts do not cover"
+        )
+    if name.endswith(":online"):
+        return (
+            f"{model!r} searches the web: OpenRouter sends prompt-derived queries to a search "
+            "provider the catalog does not know"
+        )
+    return None
+
+
 def upstream(
-    view: Mapping[str, Any], params: Mapping[str, Any]
+    view: Mapping[str, Any], params: Mapping[str, Any], model: str
 ) -> tuple[tuple[str, ...], str | None]:
     """(the upstream deployments an OpenRouter entry may reach, or why it reaches none)."""
+    variant = model_variant_problem(model)
+    if variant is not None:
+        return (), variant
     prefs = _preferences(params)
     pins = _pins(prefs) if prefs is not None else []
     if not pins:

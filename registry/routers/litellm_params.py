@@ -8,21 +8,29 @@ Fields read, each of which LiteLLM uses to pick the endpoint (any other key is i
 
 - `custom_llm_provider`, else the `model` prefix (`bedrock/…`), else, for an unprefixed
   name (`gpt-4o`), the provider LiteLLM itself resolves it to (`litellm_models.json`);
-- the endpoint: `base_url`, else `api_base`, else `aws_bedrock_runtime_endpoint`, else an
-  environment variable LiteLLM reads for the provider's base (`<PREFIX>_API_BASE`, …);
+- the endpoint: `base_url`, else `api_base`, else `aws_bedrock_runtime_endpoint`, else the
+  proxy's `litellm_settings.api_base`, else an environment variable LiteLLM reads for the
+  provider's base (`<PREFIX>_API_BASE`, `WATSONX_URL`, …). `use_litellm_proxy` (entry,
+  settings or `USE_LITELLM_PROXY`) sends what sets no endpoint to `LITELLM_PROXY_API_BASE`.
+  An `http://` endpoint other than loopback is unresolved: the catalog's facts describe TLS
+  endpoints, and the prompt would cross the network in clear text;
 - the region, only from the keys the provider's LiteLLM integration reads to pick its
   endpoint (`REGION_KEYS`): `aws_region_name` for Bedrock and SageMaker (else the region of
   a model ARN, else `AWS_REGION_NAME`/`AWS_REGION`), `vertex_location` for Vertex AI (else
-  `VERTEXAI_LOCATION`), `region_name` for watsonx. Elsewhere `region_name` is only a label
-  for LiteLLM's region-based routing (`allowed_model_region`): the prompt still goes to the
-  provider's default endpoint, so it narrows nothing;
+  `VERTEXAI_LOCATION`). Elsewhere region keys do not move the prompt — `region_name` is a
+  label for LiteLLM's region-based routing (`allowed_model_region`), and watsonx takes its
+  URL from `WATSONX_URL` — so they narrow nothing;
 - for Bedrock, a cross-region inference profile (`us.`, `eu.`, `apac.`, `global.` model ids,
   also after `converse/` or `invoke/`, in `model_id` and in inference-profile ARNs).
 
+Before that, the proxy-wide settings (`litellm_proxy.ProxySettings`) apply: a named
+credential's values, the model alias map, and whether clients may choose the endpoint.
+
 A value written `os.environ/NAME` (LiteLLM's syntax) or holding `${NAME}` / `$NAME` is read
-from the environment given; when a variable has no value there, the field is *unresolved*:
-the entry resolves to nothing (a violation, a refused deployment), never to the default the
-field would have without it. So is a URL without a scheme or host, or a non-string value.
+from the environment given (`litellm_env`); when a variable has no value there, the field is
+*unresolved*: the entry resolves to nothing (a violation, a refused deployment), never to the
+default the field would have without it. So is a URL without a scheme or host, or a
+non-string value.
 """
 
 from __future__ import annotations
@@ -36,19 +44,24 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
-ENV_PREFIX = "os.environ/"
-HOST_KEYS = ("base_url", "api_base", "aws_bedrock_runtime_endpoint")
+from registry.routers.litellm_env import UnresolvedError, env_value, implicit, truthy
+from registry.routers.litellm_proxy import (
+    ENDPOINT_KEYS,
+    NO_SETTINGS,
+    ProxySettings,
+    check_client_side,
+    with_credential,
+)
+
+HOST_KEYS = ENDPOINT_KEYS
 _AWS = ("aws_region_name",)
 _VERTEX = ("vertex_location", "vertex_ai_location")
-_WATSONX = ("region_name", "watsonx_region_name", "watsonx_region")
 REGION_KEYS = {
     "bedrock": _AWS,
     "sagemaker": _AWS,
     "sagemaker_chat": _AWS,
     "vertex_ai": _VERTEX,
     "vertex_ai_beta": _VERTEX,
-    "watsonx": _WATSONX,
-    "watsonx_text": _WATSONX,
 }
 # Environment variables LiteLLM reads when a field is not set, per provider prefix (besides
 # `<PREFIX>_API_BASE` and `<PREFIX>_BASE_URL`, read for every prefix).
@@ -57,27 +70,19 @@ BASE_ENV = {
     "azure": ("AZURE_API_BASE",),
     "bedrock": ("AWS_BEDROCK_RUNTIME_ENDPOINT", "BEDROCK_API_BASE"),
     "vertex_ai": ("VERTEXAI_API_BASE", "VERTEX_API_BASE"),
+    "watsonx": ("WATSONX_URL", "WX_URL", "WML_URL"),
+    "watsonx_text": ("WATSONX_URL", "WX_URL", "WML_URL"),
 }
 REGION_ENV = {
     "bedrock": ("AWS_REGION_NAME", "AWS_REGION"),
     "sagemaker": ("AWS_REGION_NAME", "AWS_REGION"),
     "vertex_ai": ("VERTEXAI_LOCATION", "VERTEX_LOCATION"),
-    "watsonx": ("WATSONX_REGION", "WX_REGION", "REGION"),
 }
 BEDROCK = "bedrock"
-_VARIABLE = re.compile(
-    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=?+][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))"
-)
 _HOST = re.compile(r"[A-Za-z0-9._:-]+")  # a name or an IP address; never a `*` pattern
-_REMEDY = (
-    "give the value the proxy runs with (clearance gate --env {name}=VALUE or --env-file FILE)"
-)
+_LOOPBACK = re.compile(r"localhost|127(\.\d{1,3}){3}|::1")
 _ARN = re.compile(r"arn:aws[a-z-]*:bedrock:([a-z0-9-]*):[0-9]*:([a-z-]+)/(.+)")
 _PROFILE = re.compile(r"([a-z]{2,8}(?:-[a-z]+)?)\.[a-z][a-z0-9]*\.[a-z]")
-
-
-class UnresolvedError(ValueError):
-    """A field whose value cannot be known here; the message says which and how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -92,60 +97,25 @@ class Read:
     problem: str | None = None
 
 
-def _substitute(key: str, text: str, env: Mapping[str, str]) -> str:
-    missing: list[str] = []
-
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1) or match.group(2)
-        found = env.get(name)
-        if found is None:
-            missing.append(name)
-            return ""
-        return found
-
-    out = _VARIABLE.sub(value, text)
-    if missing:
-        names = ", ".join(dict.fromkeys(missing))
-        raise UnresolvedError(
-            f"{key} {text!r} uses environment variable {names}, which has no value here: "
-            + _REMEDY.format(name=missing[0])
-        )
-    return out
-
-
-def env_value(key: str, value: Any, env: Mapping[str, str]) -> str | None:
-    """The string a field means with this environment; None when it is not set (or empty).
-    Raises UnresolvedError when it cannot be known (module doc)."""
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise UnresolvedError(f"{key} is {type(value).__name__} {value!r}, not a string")
-    if value.startswith(ENV_PREFIX):
-        name = value[len(ENV_PREFIX) :]
-        found = env.get(name)
-        if found is None:
-            raise UnresolvedError(
-                f"{key} is read from environment variable {name} ({value}), which has no "
-                f"value here: {_REMEDY.format(name=name)}"
-            )
-        value = found
-    elif "$" in value:
-        value = _substitute(key, value, env)
-    return value.strip() or None
-
-
 def _host_of(key: str, url: str) -> str:
     try:
         parts = urlsplit(url)
         host = parts.hostname
     except ValueError:
         host = None
-    if not host or parts.scheme.lower() not in ("http", "https") or not _HOST.fullmatch(host):
+    scheme = parts.scheme.lower() if host else ""
+    if not host or scheme not in ("http", "https") or not _HOST.fullmatch(host):
         raise UnresolvedError(
             f"{key} {url!r} is not an http(s) URL with a host, so where the prompt goes "
             "cannot be read"
         )
-    return host.lower().rstrip(".")
+    host = host.lower().rstrip(".")
+    if scheme == "http" and not _LOOPBACK.fullmatch(host):
+        raise UnresolvedError(
+            f"{key} {url!r} is plain http: the prompt would cross the network unencrypted, "
+            "which no catalog fact covers (use https)"
+        )
+    return host
 
 
 @cache
@@ -188,17 +158,30 @@ def _profile_of(name: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _endpoint(params: Mapping[str, Any], prefix: str | None, env: Mapping[str, str]) -> str:
+def _endpoint(
+    params: Mapping[str, Any], prefix: str | None, env: Mapping[str, str], settings: ProxySettings
+) -> str:
     for key in HOST_KEYS:
         url = env_value(key, params.get(key), env)
         if url is not None:
             return _host_of(key, url)
+    proxy = params.get("use_litellm_proxy") is True or settings.use_litellm_proxy
+    if proxy or truthy(implicit("USE_LITELLM_PROXY", env, settings.unknown_env)):
+        url = implicit("LITELLM_PROXY_API_BASE", env, settings.unknown_env)
+        if url is None:
+            raise UnresolvedError(
+                "use_litellm_proxy sends the prompt to LITELLM_PROXY_API_BASE, which has no "
+                "value here"
+            )
+        return _host_of("LITELLM_PROXY_API_BASE", url)
+    if settings.api_base is not None:
+        return _host_of("litellm_settings.api_base", settings.api_base)
     if prefix is None:
         return ""
     upper = prefix.upper()
     names = (*BASE_ENV.get(prefix, ()), f"{upper}_API_BASE", f"{upper}_BASE_URL")
     for name in names:
-        url = (env.get(name) or "").strip()
+        url = implicit(name, env, settings.unknown_env)
         if url:
             return _host_of(f"environment variable {name}", url)
     return ""
@@ -212,34 +195,50 @@ def _region(params: Mapping[str, Any], prefix: str | None, env: Mapping[str, str
     return None
 
 
-def _region_from_env(prefix: str | None, env: Mapping[str, str]) -> str | None:
+def _region_from_env(
+    prefix: str | None, env: Mapping[str, str], unknown: frozenset[str]
+) -> str | None:
     for name in REGION_ENV.get(prefix or "", ()):
-        region = (env.get(name) or "").strip()
+        region = implicit(name, env, unknown)
         if region:
             return region.lower()
     return None
 
 
-def read_params(params: Mapping[str, Any], env: Mapping[str, str]) -> Read:
-    """Read one deployment's params; `problem` says why they cannot be (module doc)."""
-    raw_model = params.get("model")
-    try:
-        model = env_value("model", raw_model, env)
-        if model is None:
-            raise UnresolvedError("litellm_params.model is missing or empty")
-        provider = env_value("custom_llm_provider", params.get("custom_llm_provider"), env)
-        prefix, rest = _split(model, provider)
-        host = _endpoint(params, prefix, env)
-        region = _region(params, prefix, env)
-        profile = None
-        if prefix == BEDROCK:  # LiteLLM: aws_region_name, else the ARN's, else the env's
-            model_id = env_value("model_id", params.get("model_id"), env)
-            profile, arn_region = bedrock_profile(model_id or rest)
-            if model_id is not None and profile is None:
-                profile = bedrock_profile(rest)[0]
-            region = region or arn_region
-        region = region or _region_from_env(prefix, env)
-    except UnresolvedError as err:
-        shown = raw_model if isinstance(raw_model, str) else ""
-        return Read(shown, None, "", None, None, str(err))
+def _model(params: Mapping[str, Any], env: Mapping[str, str], settings: ProxySettings) -> str:
+    model = env_value("model", params.get("model"), env)
+    if model is None:
+        raise UnresolvedError("litellm_params.model is missing or empty")
+    return settings.model_alias_map.get(model, model)
+
+
+def _read(params: Mapping[str, Any], env: Mapping[str, str], settings: ProxySettings) -> Read:
+    if settings.problem is not None:
+        raise UnresolvedError(settings.problem)
+    params = with_credential(params, settings)
+    check_client_side(params, settings)
+    model = _model(params, env, settings)
+    provider = env_value("custom_llm_provider", params.get("custom_llm_provider"), env)
+    prefix, rest = _split(model, provider)
+    host = _endpoint(params, prefix, env, settings)
+    region = _region(params, prefix, env)
+    profile = None
+    if prefix == BEDROCK:  # LiteLLM: aws_region_name, else the ARN's, else the env's
+        model_id = env_value("model_id", params.get("model_id"), env)
+        profile, arn_region = bedrock_profile(model_id or rest)
+        if model_id is not None and profile is None:
+            profile = bedrock_profile(rest)[0]
+        region = region or arn_region
+    region = region or _region_from_env(prefix, env, settings.unknown_env)
     return Read(model, prefix, host, region, profile)
+
+
+def read_params(
+    params: Mapping[str, Any], env: Mapping[str, str], settings: ProxySettings = NO_SETTINGS
+) -> Read:
+    """Read one deployment's params; `problem` says why they cannot be (module doc)."""
+    try:
+        return _read(params, env, settings)
+    except UnresolvedError as err:
+        raw = params.get("model")
+        return Read(raw if isinstance(raw, str) else "", None, "", None, None, str(err))
