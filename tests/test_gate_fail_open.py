@@ -17,25 +17,7 @@ import typer
 from typer.testing import CliRunner
 
 from cli.exitcodes import ExitCode
-
-POLICY = ["--policy", "policies/eu-confidential.yaml", "--as-of", "2026-11-26"]
-
-
-def run(
-    app: typer.Typer, runner: CliRunner, tmp_path: Path, text: str, *args: str
-) -> tuple[int, dict[str, Any], str]:
-    manifest = tmp_path / "config.yaml"
-    manifest.write_text(text)
-    result = runner.invoke(app, ["gate", str(manifest), *POLICY, "--format", "json", *args])
-    assert result.exit_code in (ExitCode.OK, ExitCode.FAILED), result.stderr
-    return result.exit_code, json.loads(result.stdout), result.stderr
-
-
-def entry(model: str, **params: Any) -> str:
-    lines = ["model_list:", "  - model_name: m", "    litellm_params:", f"      model: {model}"]
-    lines.extend(f"      {k}: {json.dumps(v)}" for k, v in params.items())
-    return "\n".join(lines) + "\n"
-
+from tests.gating import POLICY, entry, run
 
 # --- 1. values read from the environment ----------------------------------------------------
 

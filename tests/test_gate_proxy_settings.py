@@ -20,8 +20,8 @@ from registry.engine.engine import Engine
 from registry.policy.loader import load_policy
 from registry.routers.litellm import to_litellm
 from tests.conftest import ROOT
+from tests.gating import POLICY, run
 
-POLICY = ["--policy", "policies/eu-confidential.yaml", "--as-of", "2026-11-26"]
 SCALEWAY = (
     "  - model_name: qwen\n    litellm_params:\n"
     "      model: scaleway/qwen3-235b-a22b-instruct-2507\n"
@@ -31,12 +31,8 @@ SCALEWAY = (
 def verdict(
     app: typer.Typer, runner: CliRunner, tmp_path: Path, text: str, data_class: str, *extra: str
 ) -> tuple[int, dict[str, Any]]:
-    manifest = tmp_path / "config.yaml"
-    manifest.write_text(text)
-    args = ["gate", str(manifest), *POLICY, "--data-class", data_class, "--format", "json"]
-    result = runner.invoke(app, [*args, *extra])
-    assert result.exit_code in (ExitCode.OK, ExitCode.FAILED), result.output
-    return result.exit_code, json.loads(result.stdout)["results"][0]
+    code, doc, _ = run(app, runner, tmp_path, text, "--data-class", data_class, *extra)
+    return code, doc["results"][0]
 
 
 def test_the_scaleway_entry_alone_is_compliant_for_confidential(
