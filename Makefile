@@ -18,8 +18,8 @@ serve: $(STAMP)
 	$(BIN)/clearance serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check registry cli clearance_client tests bench examples
-	$(BIN)/ruff format --check registry cli clearance_client tests bench examples
+	$(BIN)/ruff check registry cli clearance_client tests bench examples scripts
+	$(BIN)/ruff format --check registry cli clearance_client tests bench examples scripts
 	$(BIN)/mypy
 
 # The store tests need a real PostgreSQL server: ensure-postgres.sh installs it if missing
