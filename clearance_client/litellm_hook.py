@@ -17,7 +17,8 @@ the CI gate uses, with this process's environment for `os.environ/NAME` params (
 given the same values with `--env`/`--env-file`), the running proxy's settings that move
 prompts (`litellm.api_base`, `model_alias_map`, `credential_list`, `use_litellm_proxy`: what
 the gate reads from the config), and an endpoint the request itself names (`api_base`,
-`base_url`: a client allowed to choose one is judged on its choice).
+`base_url`, and `extra_body` with OpenRouter preferences: a client allowed to choose one is
+judged on its choice).
 
 Data classes: every class any source names applies — the request's metadata
 (`clearance_data_class`), and every `clearance:<class>` tag of the request, its metadata, the
@@ -49,6 +50,9 @@ from registry.routers.litellm_match import ViewError, check_view, decide
 from registry.routers.litellm_proxy import ENDPOINT_KEYS, NO_SETTINGS, ProxySettings
 
 log = logging.getLogger("clearance.litellm")
+# what a request may carry that changes where LiteLLM sends it: an endpoint, and OpenRouter
+# provider preferences (`extra_body.provider`) that replace the deployment's pin
+REQUEST_OVERRIDES = frozenset({*ENDPOINT_KEYS, "extra_body"})
 METADATA_KEY = "clearance_data_class"
 TAG_PREFIX = "clearance:"
 
@@ -114,7 +118,7 @@ class ClearanceFilter(CustomLogger):  # type: ignore[misc]  # litellm is untyped
         except (ClearanceClientError, ViewError) as err:
             log.error("clearance: no deployment for %s (data classes %s): %s", model, classes, err)
             return []
-        overrides = {k: v for k, v in (request_kwargs or {}).items() if k in ENDPOINT_KEYS}
+        overrides = {k: v for k, v in (request_kwargs or {}).items() if k in REQUEST_OVERRIDES}
         settings = proxy_settings()
         return keep_permitted(
             views, healthy_deployments, model, os.environ, settings, overrides=overrides

@@ -113,6 +113,15 @@ def test_the_hook_judges_the_endpoint_a_request_names() -> None:
     assert keep_permitted([view], [eu], "gpt", {}) == [eu]
     us = {"api_base": "https://us.api.openai.com/v1"}
     assert keep_permitted([view], [eu], "gpt", {}, overrides=us) == []
+    # an OpenRouter deployment pinned in the config, unpinned by the request's extra_body
+    public = to_litellm(
+        Engine().evaluate(policy, catalog, "public"), catalog, policy.data_class("public")
+    )
+    pin = {"provider": {"only": ["anthropic"], "allow_fallbacks": False}}
+    routed = {"litellm_params": {"model": "openrouter/anthropic/claude", "extra_body": pin}}
+    assert keep_permitted([public], [routed], "claude", {}) == [routed]
+    unpinned = {"extra_body": {"provider": {"order": ["anthropic"]}}}
+    assert keep_permitted([public], [routed], "claude", {}, overrides=unpinned) == []
 
 
 def test_watsonx_takes_its_endpoint_from_watsonx_url_not_region_name(

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from registry.catalog.loader import Catalog, load_catalog
@@ -43,6 +43,10 @@ PROFILES = [
 ]
 
 
+PINNED_OPENROUTER = {
+    "model": "openrouter/anthropic/claude-sonnet-4.5",
+    "extra_body": {"provider": {"only": ["anthropic"], "allow_fallbacks": False}},
+}
 ENDPOINTS = ("base_url", "api_base", "aws_bedrock_runtime_endpoint")  # LiteLLM's order
 REGIONS = ("aws_region_name",)  # what LiteLLM's Bedrock integration reads
 
@@ -70,6 +74,7 @@ def _strategy(index: dict[str, Any]) -> st.SearchStrategy[tuple[dict[str, Any], 
         st.sampled_from(PROFILES),
         st.tuples(st.sampled_from(prefixes), text).map("/".join),
         st.sampled_from(["gpt-4o", "gemini-2.5-pro", "Bedrock/x", "no-such-model"]),
+        st.sampled_from(["openrouter/anthropic/claude-sonnet-4.5", "openrouter/x/y:free"]),
         st.just("os.environ/MODEL"),
     )
     odd = st.sampled_from(
@@ -88,6 +93,7 @@ def _strategy(index: dict[str, Any]) -> st.SearchStrategy[tuple[dict[str, Any], 
             "vertex_location": region,
             "region_name": region,
             "custom_llm_provider": st.sampled_from(["openai", "bedrock", "azure", "watsonx"]),
+            "extra_body": _openrouter_preferences(sorted(index["openrouter_slugs"])),
         },
     )
     env = st.fixed_dictionaries(
@@ -101,6 +107,15 @@ def _strategy(index: dict[str, Any]) -> st.SearchStrategy[tuple[dict[str, Any], 
         },
     )
     return st.tuples(params, env)
+
+
+def _openrouter_preferences(slugs: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    """`extra_body.provider` of an entry sent to OpenRouter: pinned, unpinned or unknown."""
+    names = st.lists(st.sampled_from([*slugs, "nextbit"]), min_size=1, max_size=3)
+    provider = st.fixed_dictionaries(
+        {"only": names}, optional={"allow_fallbacks": st.booleans(), "ignore": names}
+    ) | st.fixed_dictionaries({"order": names, "allow_fallbacks": st.booleans()})
+    return st.fixed_dictionaries({"provider": provider})
 
 
 def _proxy(urls: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
@@ -154,6 +169,7 @@ def test_gate_and_hook_agree_on_env_profiles_and_endpoint_overrides(catalog: Cat
 
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(case=_strategy(index), config=_proxy(urls), data_class=st.sampled_from(sorted(views)))
+    @example(case=(PINNED_OPENROUTER, {}), config={}, data_class="public")  # rare by chance
     def agree(
         case: tuple[dict[str, Any], dict[str, str]], config: dict[str, Any], data_class: str
     ) -> None:

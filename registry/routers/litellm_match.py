@@ -212,9 +212,8 @@ def decide(
 ) -> Verdict:
     """Permitted iff the deployment resolves to at least one deployment, all permitted."""
     found = resolve(view, params, env, settings)
-    by_id = {
-        str(d.get("id")): d for d in _deployments(view, found.provider or "") if found.provider
-    }
+    owners = {t.split("/", 1)[0] for t in found.candidates}  # OpenRouter upstreams: others
+    by_id = {str(d.get("id")): d for owner in owners for d in _deployments(view, owner)}
     denied = {t: rules for t in found.candidates if (rules := _rules(by_id.get(t)))}
     permitted = found.problem is None and bool(found.candidates) and not denied
     return Verdict(permitted, found, denied)
