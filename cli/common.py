@@ -12,7 +12,7 @@ import typer
 
 from cli.exitcodes import ExitCode
 from registry.catalog.loader import Catalog, load_catalog
-from registry.errors import ClearanceError, InputError
+from registry.errors import ClearanceError, InputError, Problem
 from registry.policy.loader import LoadedPolicy, load_policy
 from registry.policy.targets import check_targets
 
@@ -118,10 +118,19 @@ def read_checked(
     return policy, catalog
 
 
-def parse_as_of(value: str | None) -> date:
+def as_of_date(value: str | None, where: str = "--as-of") -> date:
+    """`--as-of` as a date (today when not given); InputError when it is not YYYY-MM-DD."""
     if value is None:
         return date.today()
     try:
         return date.fromisoformat(value)
     except ValueError:
+        problem = Problem("CLR-G004", f"--as-of {value!r} is not a date", "write YYYY-MM-DD", where)
+        raise InputError([problem]) from None
+
+
+def parse_as_of(value: str | None) -> date:
+    try:
+        return as_of_date(value)
+    except InputError:
         fail(f"--as-of {value!r} is not a date; write YYYY-MM-DD")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -21,6 +20,7 @@ from cli.common import (
     EnvFileOpt,
     EnvOpt,
     PolicyOpt,
+    as_of_date,
     catalog_dir,
 )
 from cli.env import read_env
@@ -78,13 +78,6 @@ def _problem_of(err: ClearanceError) -> Problem:
     return Problem(err.code, err.message, err.remedy, "clearance gate")
 
 
-def _as_of(value: str | None) -> date:
-    try:
-        return date.fromisoformat(value) if value is not None else date.today()
-    except ValueError:
-        raise _input_error(f"--as-of {value!r} is not a date", "write YYYY-MM-DD") from None
-
-
 RENDER = {
     GateFormat.text: to_text,
     GateFormat.json: to_json,
@@ -125,7 +118,7 @@ def _report(args: GateArgs) -> GateReport:
         return _remote(
             args.server, org, name, args.data_class, args.manifests, args.api_key, args.env
         )
-    day = _as_of(args.as_of)
+    day = as_of_date(args.as_of, "clearance gate")
     cat = load_catalog(catalog_dir(args.catalog))
     if not args.allow_unknown_targets:
         check_targets(loaded, cat)

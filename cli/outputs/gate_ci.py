@@ -17,6 +17,7 @@ from cli.outputs.gate import waiver_text, where
 from registry import __version__
 from registry.errors import Problem
 from registry.gate.report import GateReport, Result
+from registry.policy.expiry import EXPIRED, EXPIRING
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 HELP = {
@@ -35,13 +36,11 @@ HELP = {
         "The OpenRouter request names a provider slug the catalog does not know: OpenRouter "
         "may route there and nobody has judged it. Remove the slug or add the provider."
     ),
-    "policy.exception_expiring": (
+    EXPIRING: (
         "A policy exception this gate relies on expires soon; after that day the requirement "
         "it waives applies again. Renew the exception or meet the requirement."
     ),
-    "policy.exception_expired": (
-        "A policy exception has expired and is ignored: the requirement it waived applies."
-    ),
+    EXPIRED: ("A policy exception has expired and is ignored: the requirement it waived applies."),
 }
 
 

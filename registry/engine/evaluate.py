@@ -17,6 +17,7 @@ from registry.engine.decisions import Decision, Evaluation, Reason, Source, Waiv
 from registry.engine.requirements import SPECS
 from registry.policy.expiry import exception_warnings
 from registry.policy.loader import ListEntry, LoadedPolicy, Waiver
+from registry.policy.targets import catalog_ids
 
 PERMITTED = Decision(True)
 
@@ -94,7 +95,7 @@ def policy_warnings(
         warnings.append(f"no deployment in the catalog offers model {model}")
     expiring = exception_warnings(policy, as_of)
     warnings.extend(w.message for w in expiring if w.data_class == data_class)
-    known = names_index(catalog, None)
+    known = catalog_ids(catalog)
     for waiver in policy.waivers:
         ex = waiver.exception
         if ex.target not in known:

@@ -26,7 +26,7 @@ from registry.catalog.facts import Target, targets
 from registry.catalog.loader import Catalog
 from registry.errors import InputError
 from registry.gate.report import Entry
-from registry.routers.litellm_openrouter import model_variant_problem
+from registry.routers.litellm_openrouter import model_variant_problem, pinned_reach, pins_of
 from registry.schema_types import StrictModel
 from registry.validation import problems_from_validation
 from registry.yamlload import Document
@@ -89,7 +89,15 @@ class Request(StrictModel):
 
 def slug_targets(catalog: Catalog) -> dict[str, frozenset[str]]:
     """Every OpenRouter slug the catalog lists → the deployments it reaches: a base slug all
-    of its provider's, a regional slug every deployment that carries it."""
+    of its provider's, a regional slug every deployment that carries it (memoized per
+    catalog: every OpenRouter entry and every LiteLLM view reads it)."""
+    cached: dict[str, frozenset[str]] | None = catalog.memo.get("openrouter_slugs")
+    if cached is None:
+        cached = catalog.memo["openrouter_slugs"] = _slug_targets(catalog)
+    return cached
+
+
+def _slug_targets(catalog: Catalog) -> dict[str, frozenset[str]]:
     found: dict[str, set[str]] = {}
     by_provider: dict[str, list[str]] = {}
     for target in targets(catalog):
@@ -143,28 +151,14 @@ def _kept(target: Target, prefs: Preferences) -> bool:
     return not (prefs.data_collection == "deny" and training in ("opt-out", "always"))
 
 
-def _pins(prefs: Preferences) -> list[list[str]]:
-    pins = [prefs.only] if prefs.only is not None else []
-    if prefs.order is not None and not prefs.allow_fallbacks:
-        pins.append(prefs.order)
-    return [[slug.lower() for slug in pin] for pin in pins]
-
-
 def reach(catalog: Catalog, prefs: Preferences) -> Reach:
     """The deployments and unknown slugs a request may reach (module doc)."""
     slugs = slug_targets(catalog)
-    pins = _pins(prefs)
-    ignored = {slug.lower() for slug in prefs.ignore or ()}
-    removed = {t for slug in ignored for t in slugs.get(slug, ())}
+    pins = pins_of(prefs.only, prefs.order, not prefs.allow_fallbacks)
+    lists = [[s.lower() for s in pin] for pin in pins] or [sorted(slugs)]  # unpinned: any
+    found, unknown = pinned_reach(slugs, lists, prefs.ignore or ())
     kept = {t.id for t in targets(catalog) if _kept(t, prefs)}
-    if not pins:
-        reachable = {t for slugs_of in slugs.values() for t in slugs_of}
-        return Reach(tuple(sorted((reachable - removed) & kept)), (), pinned=False)
-    reachable_sets = [{t for slug in pin for t in slugs.get(slug, ())} for pin in pins]
-    found = sorted((set.intersection(*reachable_sets) - removed) & kept)
-    unknown_sets = [{slug for slug in pin if slug not in slugs} for pin in pins]
-    unknown = sorted(set.intersection(*unknown_sets) - ignored)
-    return Reach(tuple(found), tuple(unknown), pinned=True)
+    return Reach(tuple(sorted(found & kept)), tuple(unknown), pinned=bool(pins))
 
 
 def openrouter_entries(doc: Document, catalog: Catalog) -> list[Entry]:

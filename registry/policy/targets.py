@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from registry.catalog.facts import targets
 from registry.catalog.loader import Catalog
 from registry.errors import PolicyError, Problem
 from registry.policy.loader import LoadedPolicy
@@ -18,15 +19,13 @@ from registry.policy.loader import LoadedPolicy
 CODE = "CLR-P005"
 
 
-def catalog_ids(catalog: Catalog) -> set[str]:
+def catalog_ids(catalog: Catalog) -> frozenset[str]:
     """Every id a policy may name: providers, and `provider/deployment` (an implicit
-    deployment is `provider/default`)."""
-    known: set[str] = set()
-    for pid, provider in catalog.providers.items():
-        known.add(pid)
-        known.update(f"{pid}/{d.id}" for d in provider.deployments)
-        if not provider.deployments:
-            known.add(f"{pid}/default")
+    deployment is `provider/default`); memoized per catalog."""
+    known: frozenset[str] | None = catalog.memo.get("policy_ids")
+    if known is None:
+        names = {name for t in targets(catalog) for name in (t.provider, t.id)}
+        known = catalog.memo["policy_ids"] = frozenset(names)
     return known
 
 
@@ -40,7 +39,7 @@ def _named(policy: LoadedPolicy) -> Iterable[tuple[str, str, int | None]]:
         yield waiver.exception.target, f"exceptions[{i}].target", waiver.line
 
 
-def _suggestion(target: str, known: set[str]) -> str:
+def _suggestion(target: str, known: frozenset[str]) -> str:
     close = difflib.get_close_matches(target, sorted(known), n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]}? Fix the id"

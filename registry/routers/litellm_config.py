@@ -46,8 +46,7 @@ class Filtered:
 
 
 def _invalid(doc: Document, path: KeyPath, code: str, message: str, remedy: str) -> InputError:
-    line = doc.line_of(path)
-    return InputError([Problem(code, message, remedy, doc.file, line, render_path(path))])
+    return InputError([_problem(doc, path, code, message, remedy)])
 
 
 def config_entries(doc: Document, code: str) -> list[ConfigEntry]:

@@ -16,7 +16,7 @@ queries to a search provider), and presets (`@preset/…`: they carry their own 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 UNPINNED = (
@@ -37,11 +37,25 @@ def _preferences(params: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return provider if isinstance(provider, Mapping) else None
 
 
-def _pins(prefs: Mapping[str, Any]) -> list[list[str] | None]:
-    pins = [_slugs(prefs["only"])] if "only" in prefs else []
-    if "order" in prefs and prefs.get("allow_fallbacks") is False:
-        pins.append(_slugs(prefs["order"]))
+def pins_of(only: Any, order: Any, no_fallbacks: bool) -> list[Any]:
+    """What pins a request to its slugs (OpenRouter's semantics, shared by the gate's reading
+    of a request): `only`, and `order` when fallbacks are off."""
+    pins = [only] if only is not None else []
+    if order is not None and no_fallbacks:
+        pins.append(order)
     return pins
+
+
+def pinned_reach(
+    slugs: Mapping[str, Any], pins: list[list[str]], ignore: Iterable[str]
+) -> tuple[set[str], list[str]]:
+    """For at least one pin (lists of lower-case slugs): the deployments every pin reaches
+    less what `ignore` names, and the pinned slugs `slugs` does not know (not ignored)."""
+    ignored = {s.lower() for s in ignore}
+    unknown = set.intersection(*({s for s in pin if s not in slugs} for pin in pins)) - ignored
+    reach = set.intersection(*({str(t) for s in pin for t in slugs.get(s, ())} for pin in pins))
+    reach -= {str(t) for s in ignored for t in slugs.get(s, ())}
+    return reach, sorted(unknown)
 
 
 def model_variant_problem(model: str) -> str | None:
@@ -69,24 +83,23 @@ def upstream(
     variant = model_variant_problem(model)
     if variant is not None:
         return (), variant
-    prefs = _preferences(params)
-    pins = _pins(prefs) if prefs is not None else []
+    prefs = _preferences(params) or {}
+    no_fallbacks = prefs.get("allow_fallbacks") is False
+    pins = pins_of(prefs.get("only"), prefs.get("order"), no_fallbacks)
     if not pins:
         return (), UNPINNED
-    if any(pin is None for pin in pins):
+    lists = [_slugs(pin) for pin in pins]
+    if any(pin is None for pin in lists):
         return (), "extra_body.provider.only/order must be lists of OpenRouter slugs"
     table = view.get("openrouter_slugs")
     slugs: Mapping[str, Any] = table if isinstance(table, Mapping) else {}
-    lists = [pin for pin in pins if pin is not None]
-    ignored = set(_slugs((prefs or {}).get("ignore")) or ())
-    unknown = set.intersection(*({s for s in pin if s not in slugs} for pin in lists)) - ignored
+    ignore = _slugs(prefs.get("ignore")) or ()
+    reach, unknown = pinned_reach(slugs, [pin for pin in lists if pin is not None], ignore)
     if unknown:
         return (), (
-            f"OpenRouter may forward the prompt to {', '.join(sorted(unknown))}, which the "
-            "catalog does not know"
+            f"OpenRouter may forward the prompt to {', '.join(unknown)}, which the catalog does "
+            "not know"
         )
-    reach = set.intersection(*({str(t) for s in pin for t in slugs[s]} for pin in lists))
-    reach -= {str(t) for s in ignored for t in slugs.get(s, ())}
     if not reach:
         return (), "the OpenRouter preferences leave no provider the catalog knows"
     return tuple(sorted(reach)), None

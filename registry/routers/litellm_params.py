@@ -53,7 +53,6 @@ from registry.routers.litellm_proxy import (
     with_credential,
 )
 
-HOST_KEYS = ENDPOINT_KEYS
 _AWS = ("aws_region_name",)
 _VERTEX = ("vertex_location", "vertex_ai_location")
 REGION_KEYS = {
@@ -161,7 +160,7 @@ def _profile_of(name: str) -> str | None:
 def _endpoint(
     params: Mapping[str, Any], prefix: str | None, env: Mapping[str, str], settings: ProxySettings
 ) -> str:
-    for key in HOST_KEYS:
+    for key in ENDPOINT_KEYS:
         url = env_value(key, params.get(key), env)
         if url is not None:
             return _host_of(key, url)
