@@ -11,6 +11,8 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 
 from cli.exitcodes import ExitCode
+from registry.attestations.apply import with_attestations
+from registry.attestations.loader import AttestationSet, check_attestations, load_attestation_paths
 from registry.catalog.loader import Catalog, load_catalog
 from registry.errors import ClearanceError, InputError, Problem
 from registry.policy.loader import LoadedPolicy, load_policy
@@ -70,6 +72,16 @@ AllowUnknownTargetsOpt = Annotated[
     ),
 ]
 
+AttestationsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--attestations",
+        help="The org's attestations: a file or a directory of them (repeatable). Env: "
+        "CLEARANCE_ATTESTATIONS (paths separated by the OS path separator).",
+    ),
+]
+ATTESTATIONS_ENV = "CLEARANCE_ATTESTATIONS"
+
 
 def fail(message: str, code: ExitCode = ExitCode.INVALID) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
@@ -116,6 +128,33 @@ def read_checked(
     catalog = read_catalog(catalog_option)
     check_policy_targets(policy, catalog, allow_unknown)
     return policy, catalog
+
+
+def attestation_paths(option: list[Path] | None) -> list[Path]:
+    """--attestations, else CLEARANCE_ATTESTATIONS, else none."""
+    if option:
+        return list(option)
+    env = os.environ.get(ATTESTATIONS_ENV, "")
+    return [Path(p) for p in env.split(os.pathsep) if p.strip()]
+
+
+def read_attestations(
+    option: list[Path] | None, catalog: Catalog, as_of: date, org: str | None
+) -> AttestationSet | None:
+    """The org's attestations, checked against the catalog on the evaluation date (exit 2
+    naming every problem: an unknown target, a conflict, another org's file)."""
+    paths = attestation_paths(option)
+    if not paths:
+        return None
+    found = guarded(lambda: load_attestation_paths(paths))
+    if found is not None:
+        guarded(lambda: check_attestations(found, catalog, as_of, org))
+    return found
+
+
+def org_view(catalog: Catalog, option: list[Path] | None, as_of: date, org: str | None) -> Catalog:
+    """The catalog as the policy's org sees it on `as_of` (SPEC §9)."""
+    return with_attestations(catalog, read_attestations(option, catalog, as_of, org), as_of)
 
 
 def as_of_date(value: str | None, where: str = "--as-of") -> date:

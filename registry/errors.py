@@ -5,7 +5,8 @@
     │                               each naming file, line and key path
     │   ├── YamlError               rejected by the strict YAML loader (syntax, tags, anchors, …)
     │   ├── CatalogError            a catalog file breaks the schema or a catalog rule
-    │   └── PolicyError             a policy file breaks the schema or a policy rule
+    │   ├── PolicyError             a policy file breaks the schema or a policy rule
+    │   └── AttestationError        an attestations file breaks the schema or a rule (§9)
     └── EngineError                 the engine could not decide; callers deny with this reason
 
 Codes are stable strings (`CLR-Y001`, `CLR-C003`, …) that users can search for in the docs.
@@ -69,6 +70,10 @@ class CatalogError(InputError):
 
 class PolicyError(InputError):
     """A policy file is invalid."""
+
+
+class AttestationError(InputError):
+    """An attestations file is invalid (schema, unknown target, conflict, placeholder)."""
 
 
 class EngineError(ClearanceError):

@@ -2,6 +2,7 @@
 
 policy: eu-confidential.yaml          # relative to the test file
 as_of: 2026-11-26
+attestations: [attestations/]         # optional: the org's attestations (files or dirs)
 catalog: ../provider_catalog          # a catalog directory, or inline:
 # catalog: {providers: [{id: ..., name: ...}, ...]}
 cases:
@@ -16,12 +17,15 @@ cases:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
 
+from registry.attestations.apply import with_attestations
+from registry.attestations.loader import check_attestations, load_attestation_paths
 from registry.catalog.loader import Catalog, build_catalog, load_catalog
 from registry.catalog.models import Provider
 from registry.engine.decisions import Evaluation
@@ -53,6 +57,7 @@ class PolicyTestFile(StrictModel):
     policy: Annotated[str, Field(min_length=1)]
     as_of: IsoDate
     catalog: str | InlineCatalog
+    attestations: list[Annotated[str, Field(min_length=1)]] = []
     cases: Annotated[list[Case], Field(min_length=1)]
 
 
@@ -124,13 +129,23 @@ def _compare(case: Case, result: Evaluation) -> list[str]:
 
 
 def run_test_file(
-    path: Path, engine: Engine, *, allow_unknown_targets: bool = False
+    path: Path,
+    engine: Engine,
+    *,
+    allow_unknown_targets: bool = False,
+    attestations: Sequence[Path] = (),
 ) -> list[CaseResult]:
     """Run every case of one test file; input errors raise InputError (also a policy target
-    the test's catalog does not know, unless `allow_unknown_targets`)."""
-    spec, doc, policy, catalog = load_test_file(path)
+    the test's catalog does not know, unless `allow_unknown_targets`). The org's
+    attestations are the file's own (`attestations:`) and `attestations` (the CLI's)."""
+    spec, doc, policy, public = load_test_file(path)
     if not allow_unknown_targets:
-        check_targets(policy, catalog)
+        check_targets(policy, public)
+    paths = [path.parent / p for p in spec.attestations] + list(attestations)
+    found = load_attestation_paths(paths)
+    if found is not None:
+        check_attestations(found, public, spec.as_of, policy.policy.org)
+    catalog = with_attestations(public, found, spec.as_of)
     results = []
     for i, case in enumerate(spec.cases):
         result = engine.evaluate(policy, catalog, case.data_class, case.model, spec.as_of)

@@ -154,11 +154,12 @@ def _requirements(draw: st.DrawFn) -> dict[str, Any]:
         "max_prompt_retention_days": LIMITS,
         "max_output_retention_days": LIMITS,
         "max_abuse_monitoring_days": LIMITS,
-        "zero_data_retention": st.just("required"),
+        "zero_data_retention": st.sampled_from(["required", "in_effect"]),
         "training": st.sampled_from(["forbidden", "opt_out_ok"]),
         "certifications_all": st.lists(st.sampled_from(CERTS), min_size=1, unique=True),
         "certifications_any": st.lists(st.sampled_from(CERTS), min_size=1, unique=True),
         "contracts_all": st.lists(st.sampled_from(CONTRACTS), min_size=1, unique=True),
+        "contracts_signed": st.lists(st.sampled_from(CONTRACTS), min_size=1, unique=True),
         "subprocessors_not_in": st.lists(
             st.sampled_from([v.lower() for v in VENDORS]), min_size=1, unique=True
         ),
@@ -219,3 +220,53 @@ def policies(draw: st.DrawFn, catalog: Catalog) -> LoadedPolicy:
         d for d in data["providers"]["deny"] if d not in data["providers"]["allow"]
     ]
     return policy_from_document(Document("generated.yaml", data))
+
+
+ATTESTED_TRUSTS = ["contractual", "audited", "self-declared"]
+
+
+def _ids(catalog: Catalog) -> list[str]:
+    return sorted(
+        {
+            *catalog.providers,
+            *(f"{p.id}/{d.id}" for p in catalog.providers.values() for d in p.deployments),
+            *(f"{p.id}/default" for p in catalog.providers.values() if not p.deployments),
+        }
+    )
+
+
+@st.composite
+def attestation_entry(draw: st.DrawFn, ids: list[str]) -> dict[str, Any]:
+    """One entry: a provider or deployment target, a few facts and/or signed contracts,
+    dates around the evaluation day (so expired, expiring and future ones are drawn)."""
+    facts = draw(fact_block(partial=True))
+    facts.pop("evidence", None)
+    entry: dict[str, Any] = {"target": draw(st.sampled_from(ids))}
+    if facts:
+        entry["facts"] = facts
+    if not facts or draw(st.booleans()):
+        entry["signed_contracts"] = draw(
+            st.lists(st.sampled_from(CONTRACTS), max_size=3, unique=True)
+        )
+    signed, expires = sorted(draw(st.lists(dates, min_size=2, max_size=2)))
+    entry.update(
+        document=f"document {draw(st.integers(1, 999))}",
+        trust=draw(st.sampled_from(ATTESTED_TRUSTS)),
+        signed=str(signed),
+        expires=str(expires),
+        approved_by="sec@example.test",
+    )
+    return entry
+
+
+@st.composite
+def attestation_documents(draw: st.DrawFn, catalog: Catalog, org: str = "test") -> list[Any]:
+    """One or two attestations files of one org (parsed documents, not yet validated as a
+    set: entries may conflict)."""
+    ids = _ids(catalog)
+    out = []
+    for n in range(draw(st.integers(1, 2))):
+        entries = draw(st.lists(attestation_entry(ids), min_size=0, max_size=4))
+        data = {"attestations": f"set-{n}", "org": org, "entries": entries}
+        out.append(Document(f"attestations/set-{n}.yaml", data))
+    return out

@@ -13,6 +13,7 @@ import typer
 from cli.common import (
     AllowUnknownTargetsOpt,
     AsOfOpt,
+    AttestationsOpt,
     CatalogOpt,
     DataClassOpt,
     EnvFileOpt,
@@ -21,6 +22,7 @@ from cli.common import (
     PolicyOpt,
     fail,
     guarded,
+    org_view,
     parse_as_of,
     read_checked,
 )
@@ -169,13 +171,15 @@ def allowed(
     env: EnvOpt = None,
     env_file: EnvFileOpt = None,
     allow_unknown_targets: AllowUnknownTargetsOpt = False,
+    attestations: AttestationsOpt = None,
 ) -> None:
     """Print the deployments the policy permits for a data class (exit 0 even when none;
     router formats exit 1 rather than print something that would not restrict routing)."""
     if litellm_config is not None and fmt is not AllowedFormat.litellm:
         fail("--litellm-config is only used with --format litellm")
     day = parse_as_of(as_of)
-    loaded, cat = read_checked(policy, catalog, allow_unknown_targets)
+    loaded, public = read_checked(policy, catalog, allow_unknown_targets)
+    cat = org_view(public, attestations, day, loaded.policy.org)
     result = guarded(lambda: Engine().evaluate(loaded, cat, data_class, model, day))
     cls = guarded(lambda: loaded.data_class(data_class))
     given = guarded(lambda: read_env(env or [], env_file or []))

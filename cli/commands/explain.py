@@ -10,11 +10,13 @@ import typer
 from cli.common import (
     AllowUnknownTargetsOpt,
     AsOfOpt,
+    AttestationsOpt,
     CatalogOpt,
     DataClassOpt,
     ModelOpt,
     PolicyOpt,
     guarded,
+    org_view,
     parse_as_of,
     read_checked,
 )
@@ -41,13 +43,15 @@ def explain(
         ExplainFormat.table
     ),
     allow_unknown_targets: AllowUnknownTargetsOpt = False,
+    attestations: AttestationsOpt = None,
 ) -> None:
     """Show pass/fail/waived for every requirement; exit 0 if permitted, 1 if denied.
 
     For a provider id, exit 0 only when every one of its deployments is permitted.
     """
     day = parse_as_of(as_of)
-    loaded, cat = read_checked(policy, catalog, allow_unknown_targets)
+    loaded, public = read_checked(policy, catalog, allow_unknown_targets)
+    cat = org_view(public, attestations, day, loaded.policy.org)
     items = guarded(lambda: explain_targets(Engine(), loaded, cat, target, data_class, model, day))
     if fmt is ExplainFormat.json:
         typer.echo(to_json(items), nl=False)

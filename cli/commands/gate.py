@@ -15,12 +15,14 @@ from cli.client import ServiceRefusedError, ServiceUnavailableError, post_gate
 from cli.common import (
     AllowUnknownTargetsOpt,
     AsOfOpt,
+    AttestationsOpt,
     CatalogOpt,
     DataClassOpt,
     EnvFileOpt,
     EnvOpt,
     PolicyOpt,
     as_of_date,
+    attestation_paths,
     catalog_dir,
 )
 from cli.env import read_env
@@ -35,6 +37,8 @@ from cli.outputs.gate_ci import (
     to_junit,
     to_sarif,
 )
+from registry.attestations.apply import with_attestations
+from registry.attestations.loader import check_attestations, load_attestation_paths
 from registry.catalog.loader import load_catalog
 from registry.errors import ClearanceError, InputError, Problem
 from registry.gate.check import run_gate
@@ -108,12 +112,19 @@ class GateArgs:
     env: dict[str, str]
     allow_unknown_targets: bool
     warn_days: int
+    attestations: list[Path]
 
 
 def _report(args: GateArgs) -> GateReport:
     """The report, or InputError for anything that stops the gate from judging."""
     loaded = load_policy(args.policy)
     if args.server:
+        if args.attestations:
+            typer.echo(
+                "warning: --server judges with the org's attestations stored on the registry; "
+                "the local --attestations are not sent (push them first)",
+                err=True,
+            )
         org, name = loaded.policy.org, loaded.name
         return _remote(
             args.server, org, name, args.data_class, args.manifests, args.api_key, args.env
@@ -122,6 +133,10 @@ def _report(args: GateArgs) -> GateReport:
     cat = load_catalog(catalog_dir(args.catalog))
     if not args.allow_unknown_targets:
         check_targets(loaded, cat)
+    found = load_attestation_paths(args.attestations)
+    if found is not None:
+        check_attestations(found, cat, day, loaded.policy.org)
+        cat = with_attestations(cat, found, day)
     return run_gate(
         loaded, cat, args.manifests, args.data_class, day, env=args.env, warn_days=args.warn_days
     )
@@ -177,6 +192,7 @@ def gate(
             help="API key for --server (a router, viewer, editor or admin key of the org).",
         ),
     ] = None,
+    attestations: AttestationsOpt = None,
 ) -> None:
     """Fail the build when a manifest may send a data class to a deployment the policy
     does not permit (or that the catalog does not know). Exit 0 compliant, 1 violations,
@@ -195,6 +211,7 @@ def gate(
             env=read_env(env or [], env_file or []),
             allow_unknown_targets=allow_unknown_targets,
             warn_days=warn_days,
+            attestations=attestation_paths(attestations),
         )
         report = _report(args)
     except ServiceUnavailableError as err:

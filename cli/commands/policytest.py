@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import AllowUnknownTargetsOpt
+from cli.common import AllowUnknownTargetsOpt, AttestationsOpt, attestation_paths
 from cli.exitcodes import ExitCode
 from registry.engine.engine import Engine
 from registry.errors import InputError
@@ -29,6 +29,7 @@ def run_tests(
         list[Path] | None, typer.Argument(help="Test files or dirs (default: policies/).")
     ] = None,
     allow_unknown_targets: AllowUnknownTargetsOpt = False,
+    attestations: AttestationsOpt = None,
 ) -> None:
     """Run policy unit tests; exit 0 when all pass, 1 when any fails, 2 on invalid input."""
     found = _discover(list(files or [Path("policies")]))
@@ -39,7 +40,12 @@ def run_tests(
     passed = failed = 0
     for path in found:
         try:
-            results = run_test_file(path, engine, allow_unknown_targets=allow_unknown_targets)
+            results = run_test_file(
+                path,
+                engine,
+                allow_unknown_targets=allow_unknown_targets,
+                attestations=attestation_paths(attestations),
+            )
         except InputError as err:
             typer.echo(err.render(), err=True)
             raise typer.Exit(int(ExitCode.INVALID)) from None

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.common import AllowUnknownTargetsOpt, CatalogOpt, catalog_dir
+from cli.common import (
+    AllowUnknownTargetsOpt,
+    AttestationsOpt,
+    CatalogOpt,
+    attestation_paths,
+    catalog_dir,
+)
 from cli.exitcodes import ExitCode
+from registry.attestations.loader import (
+    AttestationsDoc,
+    attestation_files,
+    attestation_set,
+    attestations_from_document,
+    conflict_problems,
+)
+from registry.attestations.loader import (
+    target_problems as attested_target_problems,
+)
 from registry.catalog.loader import Catalog, load_catalog, load_provider
 from registry.errors import InputError, Problem
-from registry.policy.loader import LoadedPolicy, load_policy
+from registry.policy.loader import LoadedPolicy, policy_from_document
 from registry.policy.targets import unknown_targets
 from registry.policytest import load_test_file
+from registry.yamlload import load_file
 
 DEFAULT_PATHS = (Path("provider_catalog"), Path("policies"))
 
@@ -33,7 +51,10 @@ def _expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-def _check(path: Path) -> tuple[str, Catalog | LoadedPolicy | None]:
+Checked = Catalog | LoadedPolicy | AttestationsDoc | None
+
+
+def _check(path: Path) -> tuple[str, Checked]:
     if path.is_dir():
         catalog = load_catalog(path)
         return (
@@ -46,8 +67,37 @@ def _check(path: Path) -> tuple[str, Catalog | LoadedPolicy | None]:
     if path.parent.name == "providers":
         provider, _ = load_provider(path, str(path))
         return f"provider {path}: {provider.id}", None
-    policy = load_policy(path)
+    doc = load_file(path)
+    if isinstance(doc.data, dict) and "attestations" in doc.data:
+        found = attestations_from_document(doc)
+        return f"attestations {path}: {found.name} ({len(found.entries)} entries)", found
+    policy = policy_from_document(doc)
     return f"policy {path}: {policy.name} ({len(policy.classes)} data classes)", policy
+
+
+def _attestation_files(path: Path) -> list[Path]:
+    try:
+        return attestation_files(path)
+    except InputError:
+        return [path]  # reported when it is checked
+
+
+def _attestation_problems(docs: list[AttestationsDoc], catalogs: list[Catalog]) -> list[Problem]:
+    """One org per set, distinct names; targets and conflicts (today) against each catalog."""
+    try:
+        found = attestation_set(docs)
+    except InputError as err:
+        return list(err.problems)
+    if found is None:
+        return []
+    problems = list(conflict_problems(found, date.today()))
+    seen = {p.render() for p in problems}
+    for catalog in catalogs:
+        for problem in attested_target_problems(found, catalog):
+            if problem.render() not in seen:
+                seen.add(problem.render())
+                problems.append(problem)
+    return problems
 
 
 def _reference_catalogs(catalogs: list[Catalog], option: Path | None) -> list[Catalog]:
@@ -80,13 +130,16 @@ def validate(
     ] = None,
     catalog: CatalogOpt = None,
     allow_unknown_targets: AllowUnknownTargetsOpt = False,
+    attestations: AttestationsOpt = None,
 ) -> None:
     """Validate catalog directories and policy files (default: provider_catalog/ policies/);
     policy targets are checked against the catalogs given, else the default catalog."""
     problems = 0
     policies: list[LoadedPolicy] = []
     catalogs: list[Catalog] = []
-    for path in _expand(list(paths or DEFAULT_PATHS)):
+    docs: list[AttestationsDoc] = []
+    extra = [f for p in attestation_paths(attestations) for f in _attestation_files(p)]
+    for path in [*_expand(list(paths or DEFAULT_PATHS)), *extra]:
         try:
             summary, loaded = _check(path)
         except InputError as err:
@@ -97,6 +150,8 @@ def validate(
             catalogs.append(loaded)
         elif isinstance(loaded, LoadedPolicy):
             policies.append(loaded)
+        elif isinstance(loaded, AttestationsDoc):
+            docs.append(loaded)
         typer.echo(f"ok   {summary}")
     reference = _reference_catalogs(catalogs, catalog)
     if policies and not reference:
@@ -107,6 +162,9 @@ def validate(
         else:
             typer.echo(problem.render(), err=True)
             problems += 1
+    for problem in _attestation_problems(docs, reference):
+        typer.echo(problem.render(), err=True)
+        problems += 1
     if problems:
         typer.echo(f"{problems} problem(s) found", err=True)
         raise typer.Exit(int(ExitCode.INVALID))

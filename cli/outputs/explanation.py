@@ -57,9 +57,14 @@ def render_table(items: list[Explanation], out: Console) -> None:
                 check.message,
             )
         print_trimmed(out, table)
-        urls = sorted({e["url"] for c in item.checks for e in c.evidence})
+        urls = sorted({e["url"] for c in item.checks for e in c.evidence if e.get("url")})
         if urls:
             out.print("evidence:")
             for url in urls:
                 out.print(f"  {url}", soft_wrap=True)
+        notes = sorted({c.attested.note() for c in item.checks if c.attested is not None})
+        if notes:
+            out.print("the org's attestations:")
+            for note in notes:
+                out.print(f"  {note}", soft_wrap=True, markup=False)
         out.print("")

@@ -8,13 +8,15 @@ deployment (its id is still the deployment id). Fact values are hashable and can
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel
 
+from registry.catalog.attested import Attested
 from registry.catalog.loader import Catalog
 from registry.catalog.models import (
     FACT_PATHS,
@@ -43,6 +45,9 @@ _NOT_FACTS = frozenset(
         "headquarters",
     }
 )
+# The org-only fact of SPEC §9: contracts in force for the org (never set by the catalog).
+SIGNED_CONTRACTS = "signed_contracts"
+NOT_ATTESTED: Mapping[str, Attested] = MappingProxyType({})
 _TRUST_RANK = {name: rank for rank, name in enumerate(TRUST_ORDER)}
 
 
@@ -56,6 +61,7 @@ class Target:
     trust: Mapping[str, str | None]
     verified_at: date | None
     evidence: tuple[Evidence, ...]
+    attested: Mapping[str, Attested] = field(default_factory=lambda: NOT_ATTESTED)
 
 
 def canonical(value: Any) -> Any:
@@ -81,6 +87,13 @@ def _apply(facts: dict[str, Any], block: BaseModel, every_field: bool) -> None:
                 facts[f"{key}.{sub}"] = canonical(getattr(value, sub))
         else:
             facts[key] = canonical(value)
+
+
+def written_facts(block: BaseModel) -> dict[str, Any]:
+    """The canonical fact paths and values a block writes itself (field by field)."""
+    facts: dict[str, Any] = {}
+    _apply(facts, block, every_field=False)
+    return facts
 
 
 @cache
@@ -116,6 +129,7 @@ def _provider_base(provider: Provider) -> tuple[dict[str, Any], dict[str, str | 
     facts: dict[str, Any] = dict.fromkeys(FACT_PATHS)
     _apply(facts, provider, every_field=True)
     facts["headquarters"] = provider.headquarters
+    facts[SIGNED_CONTRACTS] = None  # known only from an org's attestations
     return facts, _full_trust(provider.evidence)
 
 
@@ -167,12 +181,17 @@ def _provider_targets(provider: Provider, model: str | None) -> Iterable[Target]
 
 
 def targets(catalog: Catalog, model: str | None = None) -> tuple[Target, ...]:
-    """All targets of the catalog (sorted by id), memoized per catalog and model."""
+    """All targets of the catalog (sorted by id), memoized per catalog and model; for an
+    org's view of a catalog, the base catalog's targets with the org's overlay applied."""
     key = ("targets", model.lower() if model else None)
     cached = catalog.memo.get(key)
     if cached is None:
-        found = [t for p in catalog.providers.values() for t in _provider_targets(p, model)]
-        cached = tuple(sorted(found, key=lambda t: t.id))
+        overlay = catalog.overlay
+        if overlay is not None:
+            cached = tuple(overlay.apply(t) for t in targets(overlay.base, model))
+        else:
+            found = [t for p in catalog.providers.values() for t in _provider_targets(p, model)]
+            cached = tuple(sorted(found, key=lambda t: t.id))
         catalog.memo[key] = cached
     result: tuple[Target, ...] = cached
     return result

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -16,16 +16,34 @@ from registry.errors import CatalogError, InputError, Problem
 from registry.validation import problems_from_validation
 from registry.yamlload import Document, KeyPath, load_file, load_text, render_path
 
+if TYPE_CHECKING:
+    from registry.catalog.overlay import FactOverlay
+
 
 @dataclass(frozen=True)
 class Catalog:
-    """A validated catalog: providers by id, a content revision, and where each came from."""
+    """A validated catalog: providers by id, a content revision, and where each came from.
+
+    A catalog *seen by one org* carries that org's attestations as `overlay` (SPEC §9): the
+    same providers and revision, its own memo, and a `cache_key` that names both, so nothing
+    computed for one org's view is ever served for another's.
+    """
 
     root: str
     providers: Mapping[str, Provider]
     revision: str
     files: Mapping[str, str]
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    overlay: FactOverlay | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def cache_key(self) -> tuple[str, str]:
+        """What decisions depend on: the catalog revision and the attestations in effect."""
+        return self.revision, self.overlay.key if self.overlay is not None else ""
+
+    @property
+    def attestations_revision(self) -> str | None:
+        return self.overlay.revision if self.overlay is not None else None
 
 
 def _problem(doc: Document, path: KeyPath, message: str, remedy: str) -> Problem:

@@ -122,8 +122,9 @@ class Evidence(StrictModel):
     quote: Text | None = None
 
 
-class FactBlock(StrictModel):
-    """Facts any level may set; a lower level overrides only the keys it writes."""
+class Facts(StrictModel):
+    """The facts any catalog level may set (and an org may attest, SPEC §9); a lower level
+    overrides only the keys it writes."""
 
     training_on_customer_data: Training = "unknown"
     certifications: list[Certification] | None = None
@@ -135,6 +136,11 @@ class FactBlock(StrictModel):
     inference_countries: Annotated[list[CountryOrGroup], Field(min_length=1)] | None = None
     storage_countries: list[CountryOrGroup] | None = None
     decryption_countries: Annotated[list[CountryOrGroup], Field(min_length=1)] | None = None
+
+
+class FactBlock(Facts):
+    """Facts of a provider or deployment, with the evidence behind them."""
+
     evidence: list[Evidence] = []
     notes: Text | None = None
 

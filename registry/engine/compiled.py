@@ -147,7 +147,7 @@ def compile_class(
 def fact_value(target: Target, fact: str, trust_facts: tuple[str, ...]) -> Any:
     """The value a requirement reads from a target (evidence trust is derived)."""
     if fact == TRUST_FACT:
-        return tuple((f, target.trust[f]) for f in trust_facts if target.facts[f] is not None)
+        return tuple((f, target.trust.get(f)) for f in trust_facts if target.facts[f] is not None)
     if fact == "verified_at":
         return target.verified_at
     return target.facts[fact]

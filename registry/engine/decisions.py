@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, NamedTuple
 
+from registry.catalog.attested import Attested
+
 Outcome = Literal["failed", "unknown", "error"]
 
 
@@ -30,9 +32,11 @@ class Reason:
     expected: Any
     source: Source
     outcome: Outcome = "failed"
+    # the org's attestation entry that set the fact (SPEC §9); the message then names it
+    attested: Attested | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "rule": self.rule,
             "message": self.message,
             "fact": self.fact,
@@ -41,6 +45,23 @@ class Reason:
             "source": self.source.to_json(),
             "outcome": self.outcome,
         }
+        if self.attested is not None:
+            out["attested"] = self.attested.to_json()
+        return out
+
+    def with_attestation(self, attested: Attested) -> Reason:
+        """This reason about a fact the org attested: the message names the document."""
+        message = f"{self.message} ({attested.note()})"
+        return Reason(
+            self.rule,
+            message,
+            self.fact,
+            self.value,
+            self.expected,
+            self.source,
+            self.outcome,
+            attested,
+        )
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """The engine's public face: compile on change, serve decisions from a bounded cache.
 
-Results are cached by (policy revision and source, catalog revision, engine version, data
-class, model, evaluation date): reasons cite the policy's file and lines, so two texts of one
-policy that differ in layout, or the same policy under another file name, never share them.
-Any failure inside the engine becomes a denial of every target with the reason, never a
-permit and never an exception escaping to the caller.
+Results are cached by (policy revision and source, catalog revision and the org's
+attestations in effect, engine version, data class, model, evaluation date): reasons cite
+the policy's file and lines, so two texts of one policy that differ in layout, or the same
+policy under another file name, never share them. Any failure inside the engine becomes a
+denial of every target with the reason, never a permit and never an exception escaping to
+the caller.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ class Engine:
         """The permitted set; raises PolicyError only for an unknown data class."""
         day = as_of or date.today()
         cls = policy.data_class(data_class)
-        key = (*policy.cache_key, catalog.revision, ENGINE_VERSION, cls.name, model, day)
+        key = (*policy.cache_key, *catalog.cache_key, ENGINE_VERSION, cls.name, model, day)
         cached = self._results.get(key)
         if cached is not None:
             self._results.move_to_end(key)

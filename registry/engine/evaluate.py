@@ -138,6 +138,27 @@ def names_index(catalog: Catalog, model: str | None) -> Mapping[str, list[int]]:
     return result
 
 
+def attested_indexes(catalog: Catalog, model: str | None) -> tuple[int, ...]:
+    """Indexes of the targets an org's attestations set facts of, memoized per view."""
+    key = ("attested", model)
+    found = catalog.memo.get(key)
+    if found is None:
+        found = tuple(i for i, t in enumerate(targets(catalog, model)) if t.attested)
+        catalog.memo[key] = found
+    result: tuple[int, ...] = found
+    return result
+
+
+def _name_attestations(failures: list[list[Reason]], found: tuple[Target, ...], at: int) -> None:
+    """Reasons on attested facts of target `at` name the entry (shared reasons stay as
+    they are for every target whose fact comes from the catalog)."""
+    attested = found[at].attested
+    failures[at] = [
+        r.with_attestation(attested[r.fact]) if r.fact is not None and r.fact in attested else r
+        for r in failures[at]
+    ]
+
+
 def _named(names: Mapping[str, list[int]], wanted: frozenset[str]) -> set[int]:
     return {i for name in wanted for i in names.get(name, ())}
 
@@ -148,6 +169,8 @@ def evaluate_compiled(compiled: CompiledClass, catalog: Catalog, model: str | No
     model_key = model.lower() if model else None
     found = targets(catalog, model_key)
     failures = requirement_failures(compiled, catalog, model_key, len(found))
+    for i in attested_indexes(catalog, model_key):
+        _name_attestations(failures, found, i)
     names = names_index(catalog, model_key)
     deny = frozenset(e.target for e in policy.deny)
     allow = frozenset(e.target for e in policy.allow)
@@ -177,6 +200,9 @@ def evaluation_of(
     model: str | None,
     decisions: Mapping[str, Decision],
 ) -> Evaluation:
+    overlay = catalog.overlay
+    extra = {} if overlay is None else {"attestations_revision": overlay.revision}
+    warnings = policy_warnings(policy, catalog, data_class, as_of, model)
     return Evaluation(
         policy=policy.name,
         org=policy.policy.org,
@@ -186,5 +212,6 @@ def evaluation_of(
         catalog_revision=catalog.revision,
         policy_revision=policy.revision,
         decisions=decisions,
-        warnings=policy_warnings(policy, catalog, data_class, as_of, model),
+        warnings=warnings + (overlay.warnings if overlay is not None else ()),
+        extra=extra,
     )

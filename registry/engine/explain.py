@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+from registry.catalog.attested import Attested
 from registry.catalog.facts import Target, targets
 from registry.catalog.loader import Catalog
 from registry.engine.compiled import CompiledClass, fact_value
@@ -31,9 +32,10 @@ class Check:
     source: Source
     trust: str | None
     evidence: tuple[dict[str, Any], ...]
+    attested: Attested | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "rule": self.rule,
             "status": self.status,
             "fact": self.fact,
@@ -44,6 +46,9 @@ class Check:
             "trust": self.trust,
             "evidence": list(self.evidence),
         }
+        if self.attested is not None:
+            out["attested"] = self.attested.to_json()
+        return out
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,16 @@ class Explanation:
 def _evidence(target: Target, fact: str | None) -> tuple[dict[str, Any], ...]:
     if fact is None or fact == "verified_at":
         return ()
+    attested = target.attested.get(fact)
+    if attested is not None:  # the org's entry is the evidence of what it set
+        return (
+            {
+                "url": attested.url,
+                "trust": attested.trust,
+                "as_of": attested.signed.isoformat(),
+                "document": attested.document,
+            },
+        )
     return tuple(
         {"url": e.url, "trust": e.trust, "as_of": e.as_of.isoformat()}
         for e in target.evidence
@@ -97,6 +112,8 @@ def _checks(compiled: CompiledClass, target: Target, decision: Decision) -> list
         shown = json.loads(encode(raw))
         source = Source(compiled.policy.file, req.line)
         trust = target.trust.get(fact) if fact else None
+        attested = target.attested.get(fact) if fact else None
+        note = f" ({attested.note()})" if attested is not None else ""
         if reason is None:
             status: Status = "unknown-allowed" if raw is None else "pass"
             message = (
@@ -111,10 +128,11 @@ def _checks(compiled: CompiledClass, target: Target, decision: Decision) -> list
                     fact,
                     shown,
                     expected(req),
-                    message,
+                    message + note,
                     source,
                     trust,
                     _evidence(target, fact),
+                    attested,
                 )
             )
             continue
@@ -126,10 +144,11 @@ def _checks(compiled: CompiledClass, target: Target, decision: Decision) -> list
                 fact,
                 reason.value,
                 reason.expected,
-                reason.message,
+                reason.message + note,
                 source,
                 trust,
                 _evidence(target, fact),
+                attested,
             )
         )
     return checks

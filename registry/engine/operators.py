@@ -15,7 +15,10 @@ from registry.schema_types import TRUST_ORDER
 
 Operator = Callable[[Any, Any], bool]
 
-ZDR_OK = frozenset({"default", "available"})
+ZDR_OK: Mapping[str, frozenset[str]] = {
+    "required": frozenset({"default", "available"}),
+    "in_effect": frozenset({"default"}),
+}
 TRAINING_OK: Mapping[str, frozenset[str]] = {
     "forbidden": frozenset({"never", "opt-in"}),
     "opt_out_ok": frozenset({"never", "opt-in", "opt-out"}),
@@ -51,8 +54,8 @@ def at_least(value: float, floor: float) -> bool:
     return value >= floor
 
 
-def zdr_offered(value: str, _: Any) -> bool:
-    return value in ZDR_OK
+def zdr_ok(value: str, mode: str) -> bool:
+    return value in ZDR_OK[mode]
 
 
 def training_ok(value: str, mode: str) -> bool:
@@ -98,7 +101,7 @@ def operator_table() -> dict[str, Operator]:
         "is_true": is_true,
         "at_most": at_most,
         "at_least": at_least,
-        "zdr_offered": zdr_offered,
+        "zdr_ok": zdr_ok,
         "training_ok": training_ok,
         "certs_all": certs_all,
         "certs_any": certs_any,

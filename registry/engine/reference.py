@@ -7,11 +7,18 @@ the two catch mistakes in either.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
+from pydantic import BaseModel
+
+from registry.attestations.apply import entry_warnings
+from registry.attestations.loader import AttestationSet, EntryAt
+from registry.catalog.attested import Attested
 from registry.catalog.facts import Target, targets
 from registry.catalog.loader import Catalog
+from registry.catalog.models import Certification
 from registry.countries import BUILTIN_GROUPS
 from registry.engine.compiled import fact_value
 from registry.engine.decisions import Decision, Evaluation, Reason, Source, Waived
@@ -40,13 +47,16 @@ def holds(req: Requirement, value: Any, as_of: date) -> bool:
         "headquarters_in": lambda: value in want,
         "headquarters_not_in": lambda: value not in want,
         "confidential_computing": lambda: value is True,
-        "zero_data_retention": lambda: value in ("default", "available"),
+        "zero_data_retention": lambda: (
+            value == "default" or (want == "required" and value == "available")
+        ),
         "training": lambda: (
             value in ("never", "opt-in") or (want == "opt_out_ok" and value == "opt-out")
         ),
         "certifications_all": lambda: all(c in _certs(value, as_of) for c in want),
         "certifications_any": lambda: any(c in _certs(value, as_of) for c in want),
         "contracts_all": lambda: all(c in [v.lower() for v in value] for c in want),
+        "contracts_signed": lambda: all(c in [v.lower() for v in value] for c in want),
         "subprocessors_not_in": lambda: all(v.lower() not in want for v in value),
         "evidence_max_age_days": lambda: (as_of - value) <= timedelta(days=want),
         "min_evidence_trust": lambda: all(
@@ -124,19 +134,68 @@ def _waive(
     return kept, waived
 
 
+def _written(block: BaseModel, prefix: str = "") -> dict[str, Any]:
+    """Fact path -> value of every key an attestation entry writes, nested blocks by field."""
+    out: dict[str, Any] = {}
+    for key in block.model_fields_set:
+        value = getattr(block, key)
+        if isinstance(value, BaseModel):
+            out.update(_written(value, f"{prefix}{key}."))
+        elif isinstance(value, list):
+            out[prefix + key] = tuple(
+                (v.id, v.expires.isoformat() if v.expires else None)
+                if isinstance(v, Certification)
+                else v
+                for v in value
+            )
+        else:
+            out[prefix + key] = None if value == "unknown" else value
+    return out
+
+
+def _attest(target: Target, entries: list[EntryAt], day: Any) -> Target:
+    """The target as the org sees it: provider entries first, then the deployment's."""
+    ordered = [e for e in entries if e.entry.target == target.provider] + [
+        e for e in entries if e.entry.target == target.id
+    ]
+    live = [e for e in ordered if e.entry.signed <= day and not e.entry.expires < day]
+    if not live:
+        return target
+    facts, trust, attested = dict(target.facts), dict(target.trust), dict(target.attested)
+    for at in live:
+        e = at.entry
+        written = _written(e.facts) if e.facts is not None else {}
+        if e.signed_contracts is not None:
+            written["signed_contracts"] = tuple(e.signed_contracts)
+        source = Attested(at.file, at.line, e.document, e.trust, e.signed, e.expires, e.url)
+        for path, value in written.items():
+            facts[path], trust[path], attested[path] = value, e.trust, source
+    return replace(target, facts=facts, trust=trust, attested=attested)
+
+
+def _note(reason: Reason, target: Target) -> Reason:
+    source = target.attested.get(reason.fact) if reason.fact else None
+    return reason if source is None else reason.with_attestation(source)
+
+
 def reference_evaluate(
     policy: LoadedPolicy,
     catalog: Catalog,
     data_class: str | None = None,
     model: str | None = None,
     as_of: date | None = None,
+    attestations: AttestationSet | None = None,
 ) -> Evaluation:
+    """The permitted set, decided one target and one requirement at a time; an org's
+    attestations (SPEC §9) are applied here by this module's own reading of the entries."""
     day = as_of or date.today()
+    entries = list(attestations.entries) if attestations is not None else []
     cls = policy.data_class(data_class)
     reqs = [r for r in cls.requirements if model is not None or r.key not in MODEL_ONLY_KEYS]
     trust_facts = tuple(sorted({SPECS[r.key].fact for r in reqs} - UNEVIDENCED_FACTS))
     decisions: dict[str, Decision] = {}
-    for target in targets(catalog, model.lower() if model else None):
+    for public in targets(catalog, model.lower() if model else None):
+        target = _attest(public, entries, day)
         reasons = _list_reasons(policy, target)
         for req in reqs:
             value = fact_value(target, SPECS[req.key].fact, trust_facts)
@@ -145,6 +204,7 @@ def reference_evaluate(
                     reasons.append(make_reason(req, policy.file, None, "unknown"))
             elif not holds(req, value, day):
                 reasons.append(make_reason(req, policy.file, as_json_value(value), "failed"))
+        reasons = [_note(r, target) for r in reasons]
         kept, waived = _waive(policy, target, cls.name, day, reasons)
         decisions[target.id] = Decision(not kept, tuple(kept), tuple(waived))
     return Evaluation(
@@ -156,5 +216,7 @@ def reference_evaluate(
         catalog.revision,
         policy.revision,
         decisions,
-        policy_warnings(policy, catalog, cls.name, day, model),
+        policy_warnings(policy, catalog, cls.name, day, model)
+        + (entry_warnings(attestations, day) if attestations is not None else ()),
+        {} if attestations is None else {"attestations_revision": attestations.revision},
     )

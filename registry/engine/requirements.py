@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from registry.catalog.facts import SIGNED_CONTRACTS
 from registry.engine.decisions import Outcome, Reason, Source
 from registry.policy.loader import COUNTRY_KEYS, Requirement
 from registry.schema_types import TRUST_ORDER
@@ -44,13 +45,12 @@ SPECS: Mapping[str, Spec] = {
     "max_abuse_monitoring_days": Spec(
         "retention.abuse_monitoring_days", "at_most", "abuse-monitoring retention"
     ),
-    "zero_data_retention": Spec(
-        "retention.zero_data_retention", "zdr_offered", "zero data retention"
-    ),
+    "zero_data_retention": Spec("retention.zero_data_retention", "zdr_ok", "zero data retention"),
     "training": Spec("training_on_customer_data", "training_ok", "training on customer data"),
     "certifications_all": Spec("certifications", "certs_all", "certifications"),
     "certifications_any": Spec("certifications", "certs_any", "certifications"),
     "contracts_all": Spec("contracts", "contains_all", "contracts"),
+    "contracts_signed": Spec(SIGNED_CONTRACTS, "contains_all", "signed contracts"),
     "subprocessors_not_in": Spec("subprocessors", "excludes", "subprocessors"),
     "evidence_max_age_days": Spec("verified_at", "on_or_after", "catalog verification"),
     "min_evidence_trust": Spec(TRUST_FACT, "trust_at_least", "evidence trust"),
@@ -115,6 +115,15 @@ def _failed_message(req: Requirement, spec: Spec, value: Any) -> str:
         return f"none of {_listed(shown)} held (held: {_cert_ids(value)})"
     if key == "contracts_all":
         return f"contracts offered: {_listed(value) or 'none'}; required: {_listed(shown)}"
+    if key == "contracts_signed":
+        return (
+            f"contracts signed for this org: {_listed(value) or 'none'}; required: {_listed(shown)}"
+        )
+    if key == "zero_data_retention":
+        wanted = (
+            "default (in effect for this org)" if shown == "in_effect" else "default or available"
+        )
+        return f"{spec.what} is {value}; {shown} needs {wanted}"
     if key == "subprocessors_not_in":
         return f"uses excluded subprocessors among {_listed(shown)}"
     if key == "evidence_max_age_days":
@@ -156,7 +165,9 @@ def make_reason(
     """The reason for a requirement that did not hold for a (JSON-shaped) fact value."""
     spec, source, wanted = _static(req, file)
     shown = shown_value(req, value)
-    if outcome == "unknown":
+    if outcome == "unknown" and spec.fact == SIGNED_CONTRACTS:
+        message = "no attestation of this org records signed contracts: denied (fail closed)"
+    elif outcome == "unknown":
         message = f"{spec.fact} is unknown: denied (fail closed)"
     elif outcome == "error":
         message = f"engine error, denied: {detail}"

@@ -12,7 +12,7 @@ from registry.engine.decisions import Decision
 from registry.engine.engine import Engine
 from registry.policy.loader import LoadedPolicy
 
-Kind = Literal["policy", "catalog"]
+Kind = Literal["policy", "catalog", "attestations"]
 
 TARGET_ADDED = "catalog.added"
 TARGET_REMOVED = "catalog.removed"

@@ -47,6 +47,7 @@ REQUIREMENT_KEYS: tuple[str, ...] = (
     "certifications_all",
     "certifications_any",
     "contracts_all",
+    "contracts_signed",
     "subprocessors_not_in",
     "evidence_max_age_days",
     "min_evidence_trust",
@@ -71,11 +72,14 @@ class DataClass(StrictModel):
     max_prompt_retention_days: Days | None = None
     max_output_retention_days: Days | None = None
     max_abuse_monitoring_days: Days | None = None
-    zero_data_retention: Literal["required"] | None = None
+    # required: default or available (a router requests it); in_effect: default after the
+    # org's attestations (SPEC §9)
+    zero_data_retention: Literal["required", "in_effect"] | None = None
     training: Literal["forbidden", "opt_out_ok"] | None = None
     certifications_all: Annotated[list[Slug], Field(min_length=1)] | None = None
     certifications_any: Annotated[list[Slug], Field(min_length=1)] | None = None
     contracts_all: Annotated[list[Slug], Field(min_length=1)] | None = None
+    contracts_signed: Annotated[list[Slug], Field(min_length=1)] | None = None
     subprocessors_not_in: Annotated[list[Token], Field(min_length=1)] | None = None
     evidence_max_age_days: Days | None = None
     min_evidence_trust: Trust | None = None

@@ -39,7 +39,9 @@ def _named(policy: LoadedPolicy) -> Iterable[tuple[str, str, int | None]]:
         yield waiver.exception.target, f"exceptions[{i}].target", waiver.line
 
 
-def _suggestion(target: str, known: frozenset[str]) -> str:
+def closest_id_hint(target: str, known: frozenset[str]) -> str:
+    """How to fix an id the catalog does not know: the closest id, or the provider's
+    deployments."""
     close = difflib.get_close_matches(target, sorted(known), n=1, cutoff=0.6)
     if close:
         return f"did you mean {close[0]}? Fix the id"
@@ -57,7 +59,7 @@ def unknown_targets(policy: LoadedPolicy, catalog: Catalog) -> list[Problem]:
         Problem(
             CODE,
             f"{target!r} is not a provider or deployment in the catalog",
-            _suggestion(target, known)
+            closest_id_hint(target, known)
             + " (or pass --allow-unknown-targets for a policy shared across catalogs)",
             policy.file,
             line,
