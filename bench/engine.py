@@ -1,4 +1,5 @@
-"""Engine benchmark: reference vs. engine (warm, cold) vs. naive Casbin vs. cedarpy.
+"""Engine benchmark: reference vs. engine (warm, cold) vs. naive Casbin vs. cedarpy, and
+the engine warm on one org's view of the catalog (1,000 attested targets) vs. without.
 
 Run `python -m bench.engine` (or `make bench`); `--quick` times 1k providers once. Every
 column of one row comes from the same run, the same synthetic catalog, policy and `as_of`.
@@ -22,6 +23,12 @@ from typing import Any
 
 from bench.cedar import CedarWorkload, failed_rules, workload
 from bench.synthetic import AS_OF, bench_policy, fresh_copy, synthetic_catalog
+from registry.attestations.apply import with_attestations
+from registry.attestations.loader import (
+    AttestationSet,
+    attestation_set,
+    attestations_from_document,
+)
 from registry.catalog.facts import Target, targets
 from registry.catalog.loader import Catalog
 from registry.engine.casbin_model import CasbinDecider
@@ -32,6 +39,7 @@ from registry.engine.evaluate import evaluate_compiled
 from registry.engine.reference import reference_evaluate
 from registry.engine.requirements import SPECS, TRUST_FACT, encode
 from registry.policy.loader import LoadedPolicy
+from registry.yamlload import Document
 
 DATA_CLASS = "confidential"
 NAIVE_TARGETS = 200
@@ -39,6 +47,8 @@ WARM_MAX_REF = 1.5
 CEDAR_MIN_WARM = 30.0
 COLD_MAX_WARM = 10.0
 COLD_TARGET_SIZE = 10_000
+ATTESTED_TARGETS = 1_000
+ATTESTED_MAX_WARM = 1.5
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,9 @@ class SizeResult:
     naive_per_target: Timing
     breakdown: dict[str, float]
     pairs: int
+    attested: Timing | None = None
+    attested_targets: int = 0
+    attested_permitted: int = 0
     cedar: Timing | None = None
     cedar_measured: int = 0
     cedar_parse: float = 0.0
@@ -116,6 +129,34 @@ def naive_casbin(compiled: CompiledClass, sample: Sequence[Target]) -> None:
         for req in compiled.requirements:
             value = fact_value(target, SPECS[req.key].fact, compiled.trust_facts)
             decider.decide(req.rule, encode(value))
+
+
+def bench_attestations(found: Sequence[Target], count: int) -> AttestationSet:
+    """One org's set over `count` targets spread over the catalog: half attest a stricter
+    retention (reasons then name the entry), half ZDR by default and a signed DPA."""
+    entries = []
+    for i, target in enumerate(spread(found, count)):
+        facts: dict[str, Any] = (
+            {"retention": {"prompts_days": 90}}
+            if i % 2
+            else {"retention": {"prompts_days": 0, "zero_data_retention": "default"}}
+        )
+        entries.append(
+            {
+                "target": target.id,
+                "facts": facts,
+                "signed_contracts": ["dpa"],
+                "document": f"bench approval {i}",
+                "trust": "contractual",
+                "signed": "2026-01-01",
+                "expires": "2027-06-01",
+                "approved_by": "bench@example.test",
+            }
+        )
+    data = {"attestations": "bench", "org": "bench", "entries": entries}
+    found_set = attestation_set([attestations_from_document(Document("bench-att.yaml", data))])
+    assert found_set is not None
+    return found_set
 
 
 def cold_breakdown(
@@ -213,8 +254,15 @@ def bench_size(size: int, seed: int, repeat: int, cedar_max: int) -> SizeResult:
             del catalog.memo[key]
         outputs["recompile"] = Engine().evaluate(policy, catalog, DATA_CLASS, None, AS_OF)
 
-    ref_t, warm_t, cold_t, recompile_t = (
-        measure(fn, repeat) for fn in (reference, warm, cold, recompile)
+    attestations = bench_attestations(found, ATTESTED_TARGETS)
+    view = with_attestations(catalog, attestations, AS_OF)
+    engine.evaluate(policy, view, DATA_CLASS, None, AS_OF)  # the view's targets and columns
+
+    def attested() -> None:
+        outputs["attested"] = evaluate_compiled(compiled, view, None)
+
+    ref_t, warm_t, cold_t, recompile_t, attested_t = (
+        measure(fn, repeat) for fn in (reference, warm, cold, recompile, attested)
     )
     sample = spread(found, NAIVE_TARGETS)
     naive = measure(lambda: naive_casbin(compiled, sample), repeat)
@@ -233,6 +281,11 @@ def bench_size(size: int, seed: int, repeat: int, cedar_max: int) -> SizeResult:
     )
     for label in ("warm", "cold", "recompile"):
         result.notes.extend(check_engine(outputs[label], outputs["reference"], label))
+    attested_ref = reference_evaluate(policy, catalog, DATA_CLASS, None, AS_OF, attestations)
+    result.notes.extend(check_engine(outputs["attested"], attested_ref, "attested"))
+    result.attested = attested_t
+    result.attested_targets = len({e.entry.target for e in attestations.entries})
+    result.attested_permitted = len(outputs["attested"].permitted)
     cedar_targets = found if len(found) <= cedar_max else spread(found, cedar_max)
     run_cedar(result, compiled, cedar_targets, outputs["warm"])
     return result
@@ -295,6 +348,10 @@ def breakdown_table(results: Sequence[SizeResult]) -> str:
     return "\n".join(lines)
 
 
+def warm_of(result: SizeResult) -> float:
+    return result.warm.median
+
+
 def verdict(ok: bool | None) -> str:
     return "SKIP" if ok is None else ("PASS" if ok else "MISS")
 
@@ -313,6 +370,16 @@ def target_lines(results: Sequence[SizeResult]) -> list[str]:
         lines.append(
             f"{verdict(None if cedar is None else cedar >= CEDAR_MIN_WARM)} "
             f"warm ≥ {CEDAR_MIN_WARM:.0f}x faster than cedarpy @{r.providers}: {shown}"
+        )
+    for r in results:
+        if r.attested is None:
+            continue
+        ratio = r.attested.median / warm_of(r)
+        lines.append(
+            f"{verdict(ratio <= ATTESTED_MAX_WARM or r.providers != COLD_TARGET_SIZE)} "
+            f"warm with {r.attested_targets} attested targets ≤ {ATTESTED_MAX_WARM}x warm "
+            f"without @{r.providers}: {ratio:.2f}x ({_ms(r.attested.median)} vs "
+            f"{_ms(warm_of(r))} ms; {r.attested_permitted} vs {r.permitted} permitted)"
         )
     cold = [r for r in results if r.providers == COLD_TARGET_SIZE] or [results[-1]]
     for r in cold:
