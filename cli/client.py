@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,62 @@ class ServiceRefusedError(ClearanceError):
 
 
 def _detail(response: httpx.Response) -> str:
+    """The problem's detail, and every problem of a 422 (file:line, key, code, remedy)."""
     try:
         body = response.json()
     except ValueError:
         return response.text[:300]
-    if isinstance(body, dict):
-        return str(body.get("detail") or body)
-    return str(body)[:300]
+    if not isinstance(body, dict):
+        return str(body)[:300]
+    lines = [str(body.get("detail") or body)]
+    for item in body.get("problems") or ():
+        if isinstance(item, dict):
+            where = item.get("file") or ""
+            if item.get("line") is not None:
+                where += f":{item['line']}"
+            key = f" [{item['key']}]" if item.get("key") else ""
+            fix = f" Fix: {item['remedy']}" if item.get("remedy") else ""
+            lines.append(f"  {where}:{key} {item.get('code')} {item.get('message')}.{fix}")
+    return "\n".join(lines)
+
+
+def call(
+    method: str,
+    url: str,
+    api_key: str | None,
+    *,
+    content: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    allow: tuple[int, ...] = (),
+    timeout: float = DEFAULT_TIMEOUT,
+    unreachable: str = "check --server / CLEARANCE_SERVER and the network",
+) -> httpx.Response:
+    """One request to the registry. Unreachable, 5xx or 429: ServiceUnavailableError (exit
+    3, never "done"); another 4xx not in `allow`: ServiceRefusedError with the problem."""
+    sent = dict(headers or {})
+    if api_key:
+        sent["Authorization"] = f"Bearer {api_key}"
+    try:
+        response = httpx.request(method, url, content=content, headers=sent, timeout=timeout)
+    except httpx.HTTPError as err:
+        raise ServiceUnavailableError(
+            "CLR-N001",
+            f"cannot reach {url}: {err}",
+            unreachable,
+        ) from None
+    if response.status_code >= 500 or response.status_code == 429:
+        raise ServiceUnavailableError(
+            "CLR-N002",
+            f"{method} {url} answered {response.status_code}: {_detail(response)}",
+            "retry; check the registry's /readyz",
+        )
+    if response.status_code >= 400 and response.status_code not in allow:
+        raise ServiceRefusedError(
+            "CLR-N003",
+            f"{method} {url} answered {response.status_code}: {_detail(response)}",
+            "fix the request as the detail says",
+        )
+    return response
 
 
 def post_gate(
@@ -50,27 +100,15 @@ def post_gate(
         ],
     }
     url = f"{server.rstrip('/')}/v1/orgs/{org}/gate"
-    try:
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        response = httpx.post(url, json=body, headers=headers, timeout=timeout)
-    except httpx.HTTPError as err:
-        raise ServiceUnavailableError(
-            "CLR-N001",
-            f"cannot reach {url}: {err}",
-            "check --server / CLEARANCE_SERVER and the network; "
-            "do not deploy until the gate has run",
-        ) from None
-    if response.status_code >= 500 or response.status_code == 429:
-        raise ServiceUnavailableError(
-            "CLR-N002",
-            f"{url} answered {response.status_code}: {_detail(response)}",
-            "retry; check the registry's /readyz",
-        )
-    if response.status_code >= 400:
-        raise ServiceRefusedError(
-            "CLR-N003",
-            f"{url} answered {response.status_code}: {_detail(response)}",
-            "fix the request as the detail says",
-        )
+    response = call(
+        "POST",
+        url,
+        api_key,
+        content=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=timeout,
+        unreachable="check --server / CLEARANCE_SERVER and the network; "
+        "do not deploy until the gate has run",
+    )
     result: dict[str, Any] = response.json()
     return result

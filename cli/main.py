@@ -11,6 +11,7 @@ from cli.commands.explain import explain
 from cli.commands.gate import gate
 from cli.commands.keys import audit_app, keys_app
 from cli.commands.policytest import run_tests
+from cli.commands.push import pull, push
 from cli.commands.serve import serve
 from cli.commands.validate import validate
 
@@ -30,6 +31,8 @@ def build_app() -> typer.Typer:
     app.command("diff")(diff)
     app.command("test")(run_tests)
     app.command("serve")(serve)
+    app.command("push")(push)
+    app.command("pull")(pull)
     app.add_typer(catalog_app(), name="catalog")
     app.add_typer(keys_app(), name="keys")
     app.add_typer(audit_app(), name="audit")

@@ -64,7 +64,24 @@ def harness(database_url: str, tmp_path: Path) -> Iterator[Harness]:
     )
     store = Store(database_url)
     with TestClient(create_app(settings, store)) as client:
+        # an attestations file named like the policy, so `{name}` routes find one of each
+        store.put_attestations(
+            "example", "eu-confidential", HARNESS_ATTESTATIONS, "application/yaml", actor="test"
+        )
         yield Harness(client, store)
+
+
+HARNESS_ATTESTATIONS = """attestations: eu-confidential
+org: example
+entries:
+  - target: stackit
+    facts: {contracts: [dpa]}
+    document: STACKIT DPA
+    trust: contractual
+    signed: 2026-01-01
+    expires: 2030-01-01
+    approved_by: alice@example.example
+"""
 
 
 def database_digest(store: Store) -> str:

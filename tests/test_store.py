@@ -41,10 +41,12 @@ def test_migrations_create_the_schema_and_are_idempotent(store: Store) -> None:
         "store_state",
         "api_key",
         "audit_log",
+        "attestations",
+        "attestations_revision",
         "alembic_version",
     } <= tables
     with store.engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0003"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0004"
     assert store.generation() == 0
 
 

@@ -21,6 +21,7 @@ from registry.api.access import AccessMiddleware, check_routes
 from registry.api.deps import AppState
 from registry.api.metrics import Metrics
 from registry.api.routes import (
+    attestations,
     audit,
     catalog,
     decisions,
@@ -44,6 +45,7 @@ ROUTERS = (
     providers.router,
     catalog.router,
     policies.router,
+    attestations.router,
     decisions.router,
     explain.router,
     gate.router,

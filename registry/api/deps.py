@@ -12,6 +12,7 @@ from registry.api.metrics import Metrics
 from registry.api.problems import ProblemError
 from registry.api.settings import Settings
 from registry.api.snapshot import PolicyEntry, Snapshot, SnapshotHolder, Stale
+from registry.attestations.apply import with_attestations
 from registry.catalog.loader import Catalog
 from registry.engine.engine import Engine
 from registry.security.keys import Principal
@@ -70,7 +71,7 @@ def today() -> date:
 
 
 def policy_entry(snapshot: Snapshot, org: str, name: str) -> tuple[PolicyEntry, Catalog]:
-    """The snapshot's policy and catalog, or a 404 / 503 problem."""
+    """The snapshot's policy and the catalog as its org sees it today, or a 404 / 503."""
     entry = snapshot.policies.get((org, name))
     if entry is None:
         raise ProblemError(
@@ -80,7 +81,33 @@ def policy_entry(snapshot: Snapshot, org: str, name: str) -> tuple[PolicyEntry, 
             f"no policy {name!r} in org {org!r}",
             f"list policies at /v1/orgs/{org}/policies",
         )
-    return entry, catalog_of(snapshot)
+    return entry, org_catalog(snapshot, org)
+
+
+def org_catalog(snapshot: Snapshot, org: str) -> Catalog:
+    """The catalog as `org` sees it today: its attestations laid over it (SPEC §9); the
+    public catalog for an org without any. When the org's stored attestations are unusable,
+    a 503 problem listing why: never a decision made without them (fail closed)."""
+    catalog = catalog_of(snapshot)
+    found = snapshot.attestations.get(org)
+    if found is None:
+        return catalog
+    if found.problems:
+        raise ProblemError(
+            503,
+            "CLR-A503",
+            "Attestations unusable",
+            f"the stored attestations of org {org!r} cannot be used with catalog "
+            f"{catalog.revision}: {found.problems[0].render()}",
+            "PUT a corrected attestations file (see problems); until then this org's "
+            "decisions are refused rather than made without its attestations",
+            reason="attestations",
+            problems=[
+                {"file": p.file, "line": p.line, "key": p.key, "code": p.code, "message": p.message}
+                for p in found.problems
+            ],
+        )
+    return with_attestations(catalog, found.aset, today())
 
 
 def catalog_of(snapshot: Snapshot) -> Catalog:

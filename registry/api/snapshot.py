@@ -1,7 +1,8 @@
 """The in-memory snapshot every read is served from, and the poller that keeps it fresh.
 
 A snapshot is the store's state at one generation: the active catalog, every current
-policy (parsed and validated once) and the active API keys with their authorizer. The
+policy (parsed and validated once), each org's attestations (parsed and checked against the
+catalog once, see orgviews.py) and the active API keys with their authorizer. The
 poller checks the generation every `poll_interval` and reloads on change; every successful
 check *confirms* the snapshot. A snapshot that has not been confirmed for `max_staleness`
 seconds is never served (503, fail closed).
@@ -16,8 +17,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from registry.api.orgviews import OrgAttestations, load_orgs
 from registry.catalog.loader import Catalog
 from registry.engine.rbac import Authorizer, Grant
 from registry.errors import InputError
@@ -47,6 +50,7 @@ class Snapshot:
     # any key change) starts empty, so a revoked key is never found here.
     principals: dict[bytes, Principal] = field(default_factory=dict)
     responses: OrderedDict[Any, Any] = field(default_factory=OrderedDict)
+    attestations: Mapping[str, OrgAttestations] = field(default_factory=dict)  # by org
 
     def remember(self, key: Any, value: Any, limit: int = 4096) -> Any:
         self.responses[key] = value
@@ -64,7 +68,9 @@ class Stale(Exception):  # noqa: N818 - a state, not a failure of ours
 
 
 def build_snapshot(store: Store, previous: Snapshot | None) -> Snapshot:
-    """Read the store once; reuse the previous snapshot's parsed policies where unchanged."""
+    """Read the store once; reuse the previous snapshot's parsed policies and attestations
+    where unchanged. Attestations are checked against the catalog as of today (UTC): a set
+    that passes today passes later too (entries only expire out of conflicts)."""
     state = store.read_state()
     old = previous.policies if previous else {}
     policies: dict[tuple[str, str], PolicyEntry] = {}
@@ -84,7 +90,16 @@ def build_snapshot(store: Store, previous: Snapshot | None) -> Snapshot:
         authorizer = previous.authorizer
     else:
         authorizer = Authorizer(Grant(k.id, k.org, k.role) for k in state.keys)
-    return Snapshot(state.generation, state.catalog, policies, keys, authorizer)
+    as_of = datetime.now(UTC).date()
+    attestations = load_orgs(
+        state.attestations, state.catalog, as_of, previous.attestations if previous else {}
+    )
+    for org, found in attestations.items():
+        if found.problems:
+            log.error("attestations of org %s are unusable: %s", org, found.problems[0].render())
+    return Snapshot(
+        state.generation, state.catalog, policies, keys, authorizer, attestations=attestations
+    )
 
 
 def _settle_heap() -> None:

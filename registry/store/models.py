@@ -126,3 +126,30 @@ class AuditRecord(SQLModel, table=True):
     new_digest: str = Field(max_length=128)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class AttestationsRecord(SQLModel, table=True):
+    """One attestations file of an org (SPEC §9); its texts are `AttestationsRevision`s."""
+
+    __tablename__ = "attestations"
+    __table_args__ = (UniqueConstraint("org", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    org: str = Field(max_length=64)
+    name: str = Field(max_length=64)
+    current_revision: int = 0
+    content_hash: str = Field(max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AttestationsRevision(SQLModel, table=True):
+    __tablename__ = "attestations_revision"
+    __table_args__ = (UniqueConstraint("attestations_id", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    attestations_id: int = Field(foreign_key="attestations.id", index=True)
+    revision: int
+    content_hash: str = Field(max_length=64)
+    media_type: str = Field(max_length=100)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

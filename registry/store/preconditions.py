@@ -1,5 +1,5 @@
-"""HTTP preconditions of policy writes (RFC 9110): `If-Match` to replace (428 without it,
-412 when stale), `If-None-Match: *` to refuse replacing."""
+"""HTTP preconditions of policy and attestations writes (RFC 9110): `If-Match` to replace
+(428 without it, 412 when stale), `If-None-Match: *` to refuse replacing."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ def etag_matches(header: str, etag: str) -> bool:
 
 
 def check_preconditions(
-    current: str | None, if_match: str | None, if_none_match: str | None
+    current: str | None, if_match: str | None, if_none_match: str | None, kind: str = "policy"
 ) -> None:
+    """Raise 412/428 errors whose texts name `kind` (policy, attestations file)."""
     if (
         if_none_match is not None
         and current is not None
@@ -21,26 +22,26 @@ def check_preconditions(
     ):
         raise PreconditionFailedError(
             "CLR-S412",
-            "the policy already exists",
+            f"the {kind} already exists",
             "GET it and replace it with If-Match: <its ETag>",
         )
     if current is None:
         if if_match is not None:
             raise PreconditionFailedError(
                 "CLR-S412",
-                "If-Match given but the policy does not exist",
+                f"If-Match given but the {kind} does not exist",
                 "create it without If-Match (or with If-None-Match: *)",
             )
         return
     if if_match is None:
         raise PreconditionRequiredError(
             "CLR-S428",
-            "replacing a policy needs If-Match",
-            "GET the policy and send its ETag in If-Match",
+            f"replacing an existing {kind} needs If-Match",
+            f"GET the {kind} and send its ETag in If-Match",
         )
     if not etag_matches(if_match, current):
         raise PreconditionFailedError(
             "CLR-S412",
             f"If-Match {if_match} is not the current ETag {current}",
-            "GET the policy again and merge your change",
+            f"GET the {kind} again and merge your change",
         )

@@ -1,4 +1,5 @@
-"""Store operations: all-or-nothing catalog imports, versioned policy writes with ETags.
+"""Store operations: all-or-nothing catalog imports, versioned policy and attestations
+writes with ETags.
 
 Every write runs in one transaction that also bumps `store_state.generation`; a failed write
 leaves the previous state fully intact.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ from registry.store.catalog_rows import active_catalog, target_rows
 from registry.store.db import make_engine, writer
 from registry.store.migrate import upgrade
 from registry.store.models import (
+    AttestationsRecord,
+    AttestationsRevision,
     CatalogProvider,
     CatalogRevision,
     PolicyRecord,
@@ -52,6 +55,7 @@ class StoreSnapshot:
     catalog: Catalog | None
     policies: tuple[StoredPolicy, ...]
     keys: tuple[KeyInfo, ...] = ()
+    attestations: tuple[StoredAttestations, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,28 @@ class StoredPolicy:
     @property
     def etag(self) -> str:
         return f'"{self.content_hash}"'
+
+
+@dataclass(frozen=True)
+class StoredAttestations:
+    """The current (or a given) text of one attestations file of an org."""
+
+    org: str
+    name: str
+    revision: int
+    content_hash: str
+    media_type: str
+    body: str
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.content_hash}"'
+
+
+# Called inside the write transaction with the org's other current attestations files:
+# raises (an InputError) to refuse the write, so two concurrent writers cannot each pass a
+# check the pair of them would fail (writers queue on the generation row).
+AttestationsCheck = Callable[[Sequence[StoredAttestations]], None]
 
 
 class Store:
@@ -163,7 +189,8 @@ class Store:
             records = session.exec(select(PolicyRecord).order_by(col(PolicyRecord.id)))
             policies = [_current(session, r) for r in records]
             keys = access.active_keys(session)
-        return StoreSnapshot(generation, catalog, tuple(policies), keys)
+            attestations = _current_attestations(session, None)
+        return StoreSnapshot(generation, catalog, tuple(policies), keys, tuple(attestations))
 
     def export_catalog(self, destination: Path) -> int:
         """Write the active revision as one YAML file per provider; returns the count."""
@@ -266,6 +293,83 @@ class Store:
         with Session(self.engine) as session:
             return int(session.exec(select(func.count()).select_from(PolicyRecord)).one())
 
+    # -- attestations ------------------------------------------------------------------------
+
+    def put_attestations(
+        self,
+        org: str,
+        name: str,
+        body: str,
+        media_type: str,
+        if_match: str | None = None,
+        if_none_match: str | None = None,
+        *,
+        actor: str,
+        check: AttestationsCheck | None = None,
+    ) -> tuple[StoredAttestations, bool]:
+        """Create or replace one attestations file; returns it and whether it was created.
+
+        Preconditions as for policies (If-Match to replace). `check` sees the org's other
+        current files inside the transaction and may refuse the write by raising; nothing is
+        written then. An identical body adds no revision (and no audit entry).
+        """
+        content = text_digest(body, media_type)
+        with self._write() as (session, log):
+            record = _attestations_record(session, org, name)
+            current = None if record is None else f'"{record.content_hash}"'
+            check_preconditions(current, if_match, if_none_match, "attestations file")
+            if record is not None and record.content_hash == content:
+                return _current_attestation(session, record), False
+            if check is not None:
+                others = [a for a in _current_attestations(session, org) if a.name != name]
+                check(others)
+            created = record is None
+            old = "" if record is None else record.content_hash
+            log.record(
+                AuditEvent(actor, org, "attestations.put", f"attestations/{name}", old, content)
+            )
+            if record is None:
+                record = AttestationsRecord(org=org, name=name, content_hash=content)
+                session.add(record)
+                session.flush()
+            record.current_revision += 1
+            record.content_hash = content
+            record.updated_at = utcnow()
+            session.add(
+                AttestationsRevision(
+                    attestations_id=_id(record.id),
+                    revision=record.current_revision,
+                    content_hash=content,
+                    media_type=media_type,
+                    body=body,
+                )
+            )
+            session.flush()
+            return _current_attestation(session, record), created
+
+    def get_attestations(
+        self, org: str, name: str, revision: int | None = None
+    ) -> StoredAttestations | None:
+        with Session(self.engine) as session:
+            record = _attestations_record(session, org, name)
+            if record is None:
+                return None
+            return _stored_attestation(session, record, revision)
+
+    def list_attestations(self, org: str) -> list[StoredAttestations]:
+        with Session(self.engine) as session:
+            return _current_attestations(session, org)
+
+    def attestations_revisions(self, org: str, name: str) -> list[AttestationsRevision]:
+        with Session(self.engine) as session:
+            query = (
+                select(AttestationsRevision)
+                .join(AttestationsRecord)
+                .where(AttestationsRecord.org == org, AttestationsRecord.name == name)
+                .order_by(col(AttestationsRevision.revision))
+            )
+            return list(session.exec(query))
+
     # -- keys and audit log -----------------------------------------------------------------
 
     def create_key(self, org: str, role: str, name: str, *, actor: str) -> tuple[KeyInfo, str]:
@@ -331,3 +435,48 @@ def _current(session: Session, record: PolicyRecord) -> StoredPolicy:
             "restore the database from a backup; report this bug",
         )
     return stored
+
+
+def _attestations_record(session: Session, org: str, name: str) -> AttestationsRecord | None:
+    query = select(AttestationsRecord).where(
+        AttestationsRecord.org == org, AttestationsRecord.name == name
+    )
+    return session.exec(query).first()
+
+
+def _stored_attestation(
+    session: Session, record: AttestationsRecord, revision: int | None = None
+) -> StoredAttestations | None:
+    wanted = revision or record.current_revision
+    row = session.exec(
+        select(AttestationsRevision).where(
+            AttestationsRevision.attestations_id == record.id,
+            AttestationsRevision.revision == wanted,
+        )
+    ).first()
+    if row is None:
+        return None
+    return StoredAttestations(
+        record.org, record.name, row.revision, row.content_hash, row.media_type, row.body
+    )
+
+
+def _current_attestation(session: Session, record: AttestationsRecord) -> StoredAttestations:
+    stored = _stored_attestation(session, record)
+    if stored is None:
+        raise StoreError(
+            "CLR-S003",
+            f"attestations {record.org}/{record.name} have no current revision",
+            "restore the database from a backup; report this bug",
+        )
+    return stored
+
+
+def _current_attestations(session: Session, org: str | None) -> list[StoredAttestations]:
+    """Every current attestations file (of `org`, when given), by org and name."""
+    query = select(AttestationsRecord).order_by(
+        col(AttestationsRecord.org), col(AttestationsRecord.name)
+    )
+    if org is not None:
+        query = query.where(AttestationsRecord.org == org)
+    return [_current_attestation(session, r) for r in session.exec(query)]

@@ -1,7 +1,9 @@
 """The hot path: `permitted`, answered from the in-memory snapshot (explain: explain.py).
 
 `permitted` answers from a per-snapshot cache of rendered bodies keyed by (policy revision,
-catalog revision, data class, model, format, date); one evaluation serves every format. The
+catalog revision and the org's attestations in effect, data class, model, format, date); one
+evaluation serves every format. Every answer uses the catalog as the policy's org sees it
+(its attestations, SPEC §9), never another org's. The
 weak ETag of `format=json` is a hash of the decisions, that of a router format (openrouter,
 litellm, vercel) a hash of its bytes, so it changes iff the answer changes, and
 `If-None-Match` gets 304 without re-rendering anything. A router document that would not
@@ -31,23 +33,21 @@ from registry.store.preconditions import etag_matches
 router = APIRouter(tags=["decisions"])
 POLICY = "/v1/orgs/{org}/policies/{name}"
 FORMATS = ("json", "openrouter", "litellm", "vercel")
+# Which revision produced an answer, not what it says: left out of its ETag.
+REVISION_KEYS = ("catalog_revision", "policy_revision", "store_revision", "attestations_revision")
 
 
 def answer_etag(answer: dict[str, Any]) -> str:
     """A weak ETag over the decisions only: equal iff the answer is equal, whatever revision
     of the store, policy text or catalog produced it."""
-    decisions = {
-        k: v
-        for k, v in answer.items()
-        if k not in ("catalog_revision", "policy_revision", "store_revision")
-    }
+    decisions = {k: v for k, v in answer.items() if k not in REVISION_KEYS}
     digest = hashlib.sha256(json.dumps(decisions, sort_keys=True).encode()).hexdigest()
     return f'W/"{digest[:32]}"'
 
 
 def _base_key(entry: PolicyEntry, catalog: Catalog, query: Query, day: date) -> tuple[Any, ...]:
     stored = entry.stored
-    evaluated = (stored.content_hash, catalog.revision, query.data_class, query.model, day)
+    evaluated = (stored.content_hash, catalog.cache_key, query.data_class, query.model, day)
     return (stored.org, stored.name, *evaluated)
 
 
@@ -65,9 +65,12 @@ def _evaluation(
     return cached, base
 
 
-def _json_body(entry: PolicyEntry, snapshot: Snapshot, result: Evaluation) -> tuple[bytes, str]:
+def _json_body(
+    entry: PolicyEntry, snapshot: Snapshot, result: Evaluation, catalog: Catalog
+) -> tuple[bytes, str]:
     answer = result.to_json()
     answer["policy_revision"] = entry.stored.content_hash
+    answer["attestations_revision"] = catalog.attestations_revision  # null: the org has none
     body = json.dumps(
         {**answer, "store_revision": snapshot.generation},
         ensure_ascii=False,
@@ -89,7 +92,7 @@ def _render(
         return cached
     rendered: tuple[bytes, str] | None = None
     if query.fmt == "json":
-        rendered = _json_body(entry, snapshot, result)
+        rendered = _json_body(entry, snapshot, result, catalog)
     else:
         cls = entry.loaded.data_class(query.data_class)
         if (body := compact_body(query.fmt, result, catalog, cls)) is not None:

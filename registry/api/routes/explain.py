@@ -36,6 +36,7 @@ async def _explain(
         "org": org,
         "store_revision": snapshot.generation,
         "catalog_revision": catalog.revision,
+        "attestations_revision": catalog.attestations_revision,
         "permitted": all(i.decision.permitted for i in items),
         "targets": [i.to_json() for i in items],
     }

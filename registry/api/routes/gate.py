@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.api.access import requires
-from registry.api.deps import StateDep, catalog_of, fresh_snapshot, today
+from registry.api.deps import StateDep, fresh_snapshot, org_catalog, today
 from registry.api.problems import ProblemError
 from registry.gate.check import check_entries
 from registry.gate.manifests import manifest_entries
@@ -43,7 +43,8 @@ class GateRequest(BaseModel):
 
 @router.post("/v1/orgs/{org}/gate", openapi_extra=requires(Action.gate_run))
 async def gate(org: str, request: GateRequest, state: StateDep) -> dict[str, Any]:
-    """Check deploy manifests against one of the org's stored policies and the catalog."""
+    """Check deploy manifests against one of the org's stored policies and the catalog as
+    the org sees it (its attestations applied, SPEC §9)."""
     snapshot = fresh_snapshot(state)
     entry = snapshot.policies.get((org, request.policy))
     if entry is None:
@@ -54,7 +55,7 @@ async def gate(org: str, request: GateRequest, state: StateDep) -> dict[str, Any
             f"no policy {request.policy!r} in org {org!r}",
             f"PUT it to /v1/orgs/{org}/policies/{request.policy} first",
         )
-    catalog = catalog_of(snapshot)
+    catalog = org_catalog(snapshot, org)
     entries = [
         e
         for m in request.manifests

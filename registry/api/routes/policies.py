@@ -77,9 +77,10 @@ def get_policy(org: str, name: str, state: StateDep, request: Request) -> Respon
     return Response(body, media_type="application/json", headers=headers)
 
 
-def _parse(org: str, name: str, raw: bytes, media_type: str) -> tuple[LoadedPolicy, str]:
-    """The body as a policy named by the URL (its size is already bounded by AccessMiddleware,
-    which answers 413 before any route reads a body)."""
+def request_text(raw: bytes, content_type: str) -> tuple[str, str]:
+    """The media type and text of a YAML or JSON body (415 / 400 problems otherwise); its
+    size is already bounded by AccessMiddleware, which answers 413 before a route reads it."""
+    media_type = content_type.split(";", maxsplit=1)[0].strip().lower()
     if media_type not in (*YAML_TYPES, *JSON_TYPES):
         raise ProblemError(
             415,
@@ -89,11 +90,15 @@ def _parse(org: str, name: str, raw: bytes, media_type: str) -> tuple[LoadedPoli
             "send Content-Type: application/yaml or application/json",
         )
     try:
-        text = raw.decode("utf-8")
+        return media_type, raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ProblemError(
-            400, "CLR-A400", "Not UTF-8", "the body is not UTF-8 text", "send the policy as UTF-8"
+            400, "CLR-A400", "Not UTF-8", "the body is not UTF-8 text", "send the body as UTF-8"
         ) from None
+
+
+def _parse(org: str, name: str, text: str) -> LoadedPolicy:
+    """The body as the policy the URL names."""
     policy = load_policy_text(text, f"{org}/{name}")
     if (policy.policy.org, policy.policy.policy) != (org, name):
         raise ProblemError(
@@ -104,7 +109,7 @@ def _parse(org: str, name: str, raw: bytes, media_type: str) -> tuple[LoadedPoli
             f"but the URL names {name!r} of org {org!r}",
             "make `policy:` and `org:` in the body match the URL",
         )
-    return policy, text
+    return policy
 
 
 @router.put(
@@ -129,9 +134,8 @@ async def put_policy(
     naming the closest id) unless `allow_unknown_targets=true`. A body that differs only in
     comments or layout is a new revision (its text is what GET returns) whose decisions,
     and so the `permitted` ETags, do not change."""
-    raw = await request.body()
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    policy, text = _parse(org, name, raw, media_type)
+    media_type, text = request_text(await request.body(), request.headers.get("content-type", ""))
+    policy = _parse(org, name, text)
     snapshot = state.holder.snapshot
     if not allow_unknown_targets and snapshot is not None and snapshot.catalog is not None:
         check_targets(policy, snapshot.catalog)
