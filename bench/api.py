@@ -56,16 +56,46 @@ end
 """
 
 
+ATTESTATION_ENTRIES = 200
+
+
+def bench_attestations(root: Path, count: int = ATTESTATION_ENTRIES) -> str:
+    """An attestations file of org `example` with `count` entries over the shipped catalog's
+    deployments (two facts each, so no two entries set one fact of one target): the
+    permitted answer is then computed on the org's view of the catalog."""
+    from registry.catalog.facts import targets
+    from registry.catalog.loader import load_catalog
+
+    ids = [t.id for t in targets(load_catalog(root / "provider_catalog"))]
+    lines = ["attestations: bench-reviews", "org: example", "entries:"]
+    for i in range(count):
+        target = ids[(i // 2) % len(ids)]
+        fact = "signed_contracts: [dpa]" if i % 2 else "facts: {retention: {prompts_days: 0}}"
+        lines += [
+            f"  - target: {target}",
+            f"    {fact}",
+            f'    document: "bench approval {i}"',
+            "    trust: contractual",
+            "    signed: 2026-01-01",
+            "    expires: 2099-12-31",
+            "    approved_by: bench@example.test",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def make_key(database_url: str) -> str:
     """A router key in a fresh store, made before the server starts (which then seeds the
     catalog and policies but no first-run key): both endpoints are called with it, so the
-    permitted path pays the whole authentication, authorization and rate-limit cost."""
+    permitted path pays the whole authentication, authorization and rate-limit cost. The
+    org also holds 200 attestation entries, which every permitted answer then uses."""
     from registry.store.repository import Store
 
     store = Store(database_url)
     try:
         store.migrate()
         _, raw = store.create_key("example", "router", "bench", actor="bench")
+        body = bench_attestations(ROOT)
+        store.put_attestations("example", "bench-reviews", body, "application/yaml", actor="bench")
     finally:
         store.close()
     return raw
@@ -189,6 +219,7 @@ def body_size(base: str, key: str) -> int:
     permitted.raise_for_status()
     assert permitted.content == constant.content, "constant body differs from permitted's"
     assert permitted.headers["etag"] == constant.headers["etag"], "ETags differ"
+    assert permitted.json()["attestations_revision"], "the org's attestations are not in use"
     return len(permitted.content)
 
 
