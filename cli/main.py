@@ -11,6 +11,7 @@ from cli.commands.explain import explain
 from cli.commands.gate import gate
 from cli.commands.keys import audit_app, keys_app
 from cli.commands.policytest import run_tests
+from cli.commands.questionnaire import questionnaire
 from cli.commands.serve import serve
 from cli.commands.validate import validate
 
@@ -29,6 +30,7 @@ def build_app() -> typer.Typer:
     app.command("gate")(gate)
     app.command("diff")(diff)
     app.command("test")(run_tests)
+    app.command("questionnaire")(questionnaire)
     app.command("serve")(serve)
     app.add_typer(catalog_app(), name="catalog")
     app.add_typer(keys_app(), name="keys")
