@@ -12,6 +12,7 @@ from cli.commands.gate import gate
 from cli.commands.keys import audit_app, keys_app
 from cli.commands.policytest import run_tests
 from cli.commands.push import pull, push
+from cli.commands.questionnaire import questionnaire
 from cli.commands.serve import serve
 from cli.commands.validate import validate
 
@@ -30,6 +31,7 @@ def build_app() -> typer.Typer:
     app.command("gate")(gate)
     app.command("diff")(diff)
     app.command("test")(run_tests)
+    app.command("questionnaire")(questionnaire)
     app.command("serve")(serve)
     app.command("push")(push)
     app.command("pull")(pull)

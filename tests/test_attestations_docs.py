@@ -77,3 +77,23 @@ def test_the_example_says_its_documents_are_fictional() -> None:
     assert documents and all("(fictional)" in d for d in documents)
     assert "FICTIONAL" in text and "fictional" in DOC
     assert json.dumps(documents)  # plain strings
+
+
+def test_the_questionnaire_numbers_hold() -> None:
+    from registry.attestations.questionnaire import build_questionnaire
+
+    catalog = load_catalog(ROOT / "provider_catalog")
+    result = _evaluate("eu-confidential.yaml", "confidential", attested=False)
+    found = build_questionnaire(result, catalog)
+    section = DOC.split("**Questions.**")[1].split("**Three attestations**")[0]
+    providers = {q.target.split("/", 1)[0] for q in found.questions}
+    assert f"**{len(found.questions)} questions of {len(providers)} providers**" in section
+    assert f"the {len(found.considered)} targets denied only by unknowns" in section.replace(
+        "\n", " "
+    )
+    rows = re.findall(r"\| \d+ \| `([^`]+)` \| ([a-z_.]+) \| (\d+) \| (\d+) \|", section)
+    assert len(rows) == 5
+    by_key = {(q.target, q.fact): q for q in found.questions}
+    for target, fact, unblocks, needed in rows:
+        question = by_key[(target, fact)]
+        assert (len(question.unblocked), len(question.targets)) == (int(unblocks), int(needed))
