@@ -275,3 +275,25 @@ def test_one_orgs_attestations_never_change_another_orgs_answers(client: TestCli
     b_after = b_answers()
     assert b_after == b_before
     assert all(status == 200 for status, _body, _etag in b_before.values() if status != 409)
+
+
+def test_json_keeps_an_explicit_null_and_round_trips(client: TestClient) -> None:
+    """`contracts: null` attests "unknown" (it overrides the catalog's value): the JSON form
+    must keep it, and writing that JSON back means the same file."""
+    unknown = attestations("vendor-reviews", entry("stackit", "{contracts: null}", "VR-9 review"))
+    assert put(client, unknown).status_code == 201
+    body = client.get(URL).json()
+    assert body["entries"][0]["facts"] == {"contracts": None}
+    assert "url" not in body["entries"][0]  # defaults the file did not write stay out
+    etag = client.get(URL).headers["etag"]
+    again = client.put(
+        URL,
+        content=json.dumps(body).encode(),
+        headers={"content-type": "application/json", "if-match": etag},
+    )
+    assert again.status_code == 200, again.text
+    answer = client.get(PERMITTED, params=CONFIDENTIAL).json()
+    (reason,) = [
+        r for r in answer["denied"]["stackit/default"] if r["rule"].endswith("contracts_all")
+    ]
+    assert reason["outcome"] == "unknown" and reason["attested"]["document"] == "VR-9 review"

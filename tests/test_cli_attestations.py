@@ -217,3 +217,23 @@ def test_policy_test_files_may_carry_attestations(
     code, out, _ = run(app, runner, "test", str(test))
     assert code == ExitCode.OK, out
     assert "stackit/default" in expected["permitted"]
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"attestations: r\norg: example\nentries:\n  - target: stackit\n", "CLR-O001"),
+        (b"attestations: r\norg: example\n\xff\xfe\n", "CLR-Y010"),
+        (b"policy: p\norg: example\ndata_classes: {}\n", "CLR-P001"),
+    ],
+)
+def test_push_validates_locally_before_any_request(
+    app: typer.Typer, runner: CliRunner, tmp_path: Path, content: bytes, needle: str
+) -> None:
+    """A bad file exits 2 naming file and line; the server (an unused port) is never asked,
+    which would be exit 3."""
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(content)
+    code, _, err = run(app, runner, "push", str(path), "--server", "http://127.0.0.1:9")
+    assert code == ExitCode.INVALID, err
+    assert needle in err and str(path) in err

@@ -17,8 +17,10 @@ import typer
 
 from cli.common import fail
 from cli.exitcodes import ExitCode
+from registry.attestations.loader import attestations_from_document
 from registry.errors import InputError, Problem
-from registry.yamlload import load_text
+from registry.policy.loader import policy_from_document
+from registry.yamlload import load_file
 
 if TYPE_CHECKING:
     from cli.client import ServiceRefusedError, ServiceUnavailableError
@@ -41,13 +43,18 @@ Kind = Literal["policies", "attestations"]
 KINDS: dict[str, Kind] = {"policy": "policies", "attestations": "attestations"}
 
 
-def resource_of(path: Path, text: str) -> tuple[Kind, str, str]:
-    """(kind, org, name) of a policy or attestations file; InputError (exit 2) otherwise."""
-    data = load_text(text, str(path)).data
-    if isinstance(data, dict) and isinstance(data.get("org"), str):
-        for key, kind in KINDS.items():
-            if isinstance(data.get(key), str):
-                return kind, data["org"], data[key]
+def resource_of(path: Path) -> tuple[Kind, str, str]:
+    """(kind, org, name) of a policy or attestations file, validated here first (the strict
+    loader and the schema: a file that cannot pass never reaches the server); InputError
+    (exit 2, file:line) otherwise — also for an unreadable or non-UTF-8 file."""
+    doc = load_file(path)
+    data = doc.data
+    if isinstance(data, dict) and isinstance(data.get("attestations"), str):
+        found = attestations_from_document(doc)
+        return "attestations", found.org, found.name
+    if isinstance(data, dict) and isinstance(data.get("policy"), str):
+        policy = policy_from_document(doc)
+        return "policies", policy.policy.org, policy.name
     raise InputError(
         [
             Problem(
@@ -69,8 +76,8 @@ def push_one(server: str, api_key: str | None, path: Path) -> str:
     """PUT one file with the precondition its current state needs; the line to print."""
     from cli.client import call  # httpx only when talking to a server
 
+    kind, org, name = resource_of(path)
     raw = path.read_bytes()
-    kind, org, name = resource_of(path, raw.decode("utf-8"))
     url = url_of(server, kind, org, name)
     current = call("GET", url, api_key, headers={"Accept": "application/json"}, allow=(404,))
     precondition = (

@@ -70,11 +70,11 @@ def get_attestations(org: str, name: str, state: StateDep, request: Request) -> 
             stored.body
             if stored.media_type in YAML_TYPES
             else yaml.safe_dump(
-                doc.body.model_dump(mode="json", exclude_none=True), sort_keys=False
+                doc.body.model_dump(mode="json", exclude_unset=True), sort_keys=False
             )
         )
         return Response(text, media_type="application/yaml", headers=headers)
-    body = doc.body.model_dump_json(exclude_none=True)
+    body = doc.body.model_dump_json(exclude_unset=True)
     return Response(body, media_type="application/json", headers=headers)
 
 
