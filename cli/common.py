@@ -11,8 +11,7 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 
 from cli.exitcodes import ExitCode
-from registry.attestations.apply import with_attestations
-from registry.attestations.loader import AttestationSet, check_attestations, load_attestation_paths
+from registry.attestations.apply import org_view_of
 from registry.catalog.loader import Catalog, load_catalog
 from registry.errors import ClearanceError, InputError, Problem
 from registry.policy.loader import LoadedPolicy, load_policy
@@ -138,23 +137,11 @@ def attestation_paths(option: list[Path] | None) -> list[Path]:
     return [Path(p) for p in env.split(os.pathsep) if p.strip()]
 
 
-def read_attestations(
-    option: list[Path] | None, catalog: Catalog, as_of: date, org: str | None
-) -> AttestationSet | None:
-    """The org's attestations, checked against the catalog on the evaluation date (exit 2
-    naming every problem: an unknown target, a conflict, another org's file)."""
+def org_view(catalog: Catalog, option: list[Path] | None, as_of: date, org: str) -> Catalog:
+    """The catalog as the policy's org sees it on `as_of` (SPEC §9), from --attestations or
+    CLEARANCE_ATTESTATIONS; exit 2 naming every problem of an unusable set."""
     paths = attestation_paths(option)
-    if not paths:
-        return None
-    found = guarded(lambda: load_attestation_paths(paths))
-    if found is not None:
-        guarded(lambda: check_attestations(found, catalog, as_of, org))
-    return found
-
-
-def org_view(catalog: Catalog, option: list[Path] | None, as_of: date, org: str | None) -> Catalog:
-    """The catalog as the policy's org sees it on `as_of` (SPEC §9)."""
-    return with_attestations(catalog, read_attestations(option, catalog, as_of, org), as_of)
+    return guarded(lambda: org_view_of(catalog, paths, as_of, org))
 
 
 def as_of_date(value: str | None, where: str = "--as-of") -> date:

@@ -24,8 +24,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, ValidationError
 
-from registry.attestations.apply import with_attestations
-from registry.attestations.loader import check_attestations, load_attestation_paths
+from registry.attestations.apply import org_view_of
 from registry.catalog.loader import Catalog, build_catalog, load_catalog
 from registry.catalog.models import Provider
 from registry.engine.decisions import Evaluation
@@ -142,10 +141,7 @@ def run_test_file(
     if not allow_unknown_targets:
         check_targets(policy, public)
     paths = [path.parent / p for p in spec.attestations] + list(attestations)
-    found = load_attestation_paths(paths)
-    if found is not None:
-        check_attestations(found, public, spec.as_of, policy.policy.org)
-    catalog = with_attestations(public, found, spec.as_of)
+    catalog = org_view_of(public, paths, spec.as_of, policy.policy.org)
     results = []
     for i, case in enumerate(spec.cases):
         result = engine.evaluate(policy, catalog, case.data_class, case.model, spec.as_of)

@@ -37,8 +37,7 @@ from cli.outputs.gate_ci import (
     to_junit,
     to_sarif,
 )
-from registry.attestations.apply import with_attestations
-from registry.attestations.loader import check_attestations, load_attestation_paths
+from registry.attestations.apply import org_view_of
 from registry.catalog.loader import load_catalog
 from registry.errors import ClearanceError, InputError, Problem
 from registry.gate.check import run_gate
@@ -133,10 +132,7 @@ def _report(args: GateArgs) -> GateReport:
     cat = load_catalog(catalog_dir(args.catalog))
     if not args.allow_unknown_targets:
         check_targets(loaded, cat)
-    found = load_attestation_paths(args.attestations)
-    if found is not None:
-        check_attestations(found, cat, day, loaded.policy.org)
-        cat = with_attestations(cat, found, day)
+    cat = org_view_of(cat, args.attestations, day, loaded.policy.org)
     return run_gate(
         loaded, cat, args.manifests, args.data_class, day, env=args.env, warn_days=args.warn_days
     )

@@ -11,9 +11,16 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 
-from registry.attestations.loader import AttestationSet, EntryAt
+from registry.attestations.loader import (
+    AttestationSet,
+    EntryAt,
+    check_attestations,
+    load_attestation_paths,
+)
 from registry.catalog.loader import Catalog
 from registry.catalog.overlay import FactOverlay, OverlayEntry, overlaid
 
@@ -86,3 +93,13 @@ def with_attestations(catalog: Catalog, aset: AttestationSet | None, as_of: date
                 views.popitem(last=False)
         views.move_to_end(key)
     return view
+
+
+def org_view_of(catalog: Catalog, paths: Iterable[Path], as_of: date, org: str) -> Catalog:
+    """The catalog as `org` sees it on `as_of` with the attestations under `paths` (the
+    catalog itself when there are none); AttestationError for an unusable set (schema,
+    another org, an unknown target, a conflict)."""
+    found = load_attestation_paths(paths)
+    if found is not None:
+        check_attestations(found, catalog, as_of, org)
+    return with_attestations(catalog, found, as_of)
