@@ -20,7 +20,7 @@ from registry.api.access import requires
 from registry.api.deps import PrincipalDep, StateDep, today
 from registry.api.orgviews import attestations_file, checked_set, parse_stored
 from registry.api.problems import ProblemError
-from registry.api.routes.policies import YAML_TYPES, request_text
+from registry.api.routes.versioned import YAML_TYPES, request_text, revisions_answer, written
 from registry.attestations.loader import AttestationsDoc, load_attestations_text
 from registry.catalog.loader import Catalog
 from registry.security.roles import Action
@@ -137,20 +137,7 @@ async def put_attestations(
             check=_set_check(doc, catalog, org),
         )
     )
-    await run_in_threadpool(state.holder.refresh)
-    response.status_code = 201 if created else 200
-    response.headers["ETag"] = stored.etag
-    snapshot = state.holder.snapshot
-    revision = snapshot.generation if snapshot else None
-    if revision is not None:
-        response.headers["X-Clearance-Revision"] = str(revision)
-    return {
-        "org": org,
-        "name": name,
-        "revision": stored.revision,
-        "etag": stored.etag,
-        "store_revision": revision,
-    }
+    return await written(state, response, org, name, stored, created)
 
 
 @router.get("/{name}/revisions", openapi_extra=requires(Action.policy_read))
@@ -158,16 +145,4 @@ def list_revisions(org: str, name: str, state: StateDep) -> dict[str, Any]:
     revisions = state.store.attestations_revisions(org, name)
     if not revisions:
         raise _not_found(org, name)
-    return {
-        "org": org,
-        "name": name,
-        "revisions": [
-            {
-                "revision": r.revision,
-                "etag": f'"{r.content_hash}"',
-                "media_type": r.media_type,
-                "created_at": r.created_at.isoformat(),
-            }
-            for r in revisions
-        ],
-    }
+    return revisions_answer(org, name, revisions)

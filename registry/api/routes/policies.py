@@ -11,6 +11,12 @@ from starlette.concurrency import run_in_threadpool
 from registry.api.access import requires
 from registry.api.deps import PrincipalDep, StateDep
 from registry.api.problems import ProblemError
+from registry.api.routes.versioned import (
+    YAML_TYPES,
+    request_text,
+    revisions_answer,
+    written,
+)
 from registry.policy.loader import LoadedPolicy, load_policy_text
 from registry.policy.targets import check_targets
 from registry.security.roles import Action
@@ -18,9 +24,6 @@ from registry.store.preconditions import etag_matches
 from registry.store.repository import StoredPolicy
 
 router = APIRouter(prefix="/v1/orgs/{org}/policies", tags=["policies"])
-
-YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
-JSON_TYPES = ("application/json",)
 
 
 def _not_found(org: str, name: str) -> ProblemError:
@@ -77,26 +80,6 @@ def get_policy(org: str, name: str, state: StateDep, request: Request) -> Respon
     return Response(body, media_type="application/json", headers=headers)
 
 
-def request_text(raw: bytes, content_type: str) -> tuple[str, str]:
-    """The media type and text of a YAML or JSON body (415 / 400 problems otherwise); its
-    size is already bounded by AccessMiddleware, which answers 413 before a route reads it."""
-    media_type = content_type.split(";", maxsplit=1)[0].strip().lower()
-    if media_type not in (*YAML_TYPES, *JSON_TYPES):
-        raise ProblemError(
-            415,
-            "CLR-A415",
-            "Unsupported media type",
-            f"Content-Type {media_type or '(none)'} is not YAML or JSON",
-            "send Content-Type: application/yaml or application/json",
-        )
-    try:
-        return media_type, raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ProblemError(
-            400, "CLR-A400", "Not UTF-8", "the body is not UTF-8 text", "send the body as UTF-8"
-        ) from None
-
-
 def _parse(org: str, name: str, text: str) -> LoadedPolicy:
     """The body as the policy the URL names."""
     policy = load_policy_text(text, f"{org}/{name}")
@@ -144,20 +127,7 @@ async def put_policy(
             org, name, policy, text, media_type, if_match, if_none_match, actor=caller.key_id
         )
     )
-    await run_in_threadpool(state.holder.refresh)
-    response.status_code = 201 if created else 200
-    response.headers["ETag"] = stored.etag
-    snapshot = state.holder.snapshot
-    revision = snapshot.generation if snapshot else None
-    if revision is not None:
-        response.headers["X-Clearance-Revision"] = str(revision)
-    return {
-        "org": org,
-        "name": name,
-        "revision": stored.revision,
-        "etag": stored.etag,
-        "store_revision": revision,
-    }
+    return await written(state, response, org, name, stored, created)
 
 
 @router.get("/{name}/revisions", openapi_extra=requires(Action.policy_read))
@@ -165,16 +135,4 @@ def list_revisions(org: str, name: str, state: StateDep) -> dict[str, Any]:
     revisions = state.store.policy_revisions(org, name)
     if not revisions:
         raise _not_found(org, name)
-    return {
-        "org": org,
-        "name": name,
-        "revisions": [
-            {
-                "revision": r.revision,
-                "etag": f'"{r.content_hash}"',
-                "media_type": r.media_type,
-                "created_at": r.created_at.isoformat(),
-            }
-            for r in revisions
-        ],
-    }
+    return revisions_answer(org, name, revisions)

@@ -1,0 +1,89 @@
+"""What the two kinds of versioned documents an org writes (policies, attestations files)
+share over HTTP: reading a YAML or JSON body, the answer to a write, the revisions list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from fastapi import Response
+from starlette.concurrency import run_in_threadpool
+
+from registry.api.deps import AppState
+from registry.api.problems import ProblemError
+
+YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
+JSON_TYPES = ("application/json",)
+
+
+class Stored(Protocol):
+    @property
+    def revision(self) -> int: ...
+
+    @property
+    def etag(self) -> str: ...
+
+
+class Revision(Protocol):
+    revision: int
+    content_hash: str
+    media_type: str
+    created_at: datetime
+
+
+def request_text(raw: bytes, content_type: str) -> tuple[str, str]:
+    """The media type and text of a YAML or JSON body (415 / 400 problems otherwise); its
+    size is already bounded by AccessMiddleware, which answers 413 before a route reads it."""
+    media_type = content_type.split(";", maxsplit=1)[0].strip().lower()
+    if media_type not in (*YAML_TYPES, *JSON_TYPES):
+        raise ProblemError(
+            415,
+            "CLR-A415",
+            "Unsupported media type",
+            f"Content-Type {media_type or '(none)'} is not YAML or JSON",
+            "send Content-Type: application/yaml or application/json",
+        )
+    try:
+        return media_type, raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ProblemError(
+            400, "CLR-A400", "Not UTF-8", "the body is not UTF-8 text", "send the body as UTF-8"
+        ) from None
+
+
+async def written(
+    state: AppState, response: Response, org: str, name: str, stored: Stored, created: bool
+) -> dict[str, Any]:
+    """The answer to a PUT that was stored: 201 or 200, its ETag, and the store revision the
+    writer's own snapshot now serves (refreshed, so its next read sees the write)."""
+    await run_in_threadpool(state.holder.refresh)
+    response.status_code = 201 if created else 200
+    response.headers["ETag"] = stored.etag
+    snapshot = state.holder.snapshot
+    revision = snapshot.generation if snapshot else None
+    if revision is not None:
+        response.headers["X-Clearance-Revision"] = str(revision)
+    return {
+        "org": org,
+        "name": name,
+        "revision": stored.revision,
+        "etag": stored.etag,
+        "store_revision": revision,
+    }
+
+
+def revisions_answer(org: str, name: str, revisions: Sequence[Revision]) -> dict[str, Any]:
+    return {
+        "org": org,
+        "name": name,
+        "revisions": [
+            {
+                "revision": r.revision,
+                "etag": f'"{r.content_hash}"',
+                "media_type": r.media_type,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in revisions
+        ],
+    }
