@@ -59,7 +59,9 @@ class StoreSnapshot:
 
 
 @dataclass(frozen=True)
-class StoredPolicy:
+class StoredText:
+    """The current (or a given) text of one versioned document of an org; its ETag."""
+
     org: str
     name: str
     revision: int
@@ -73,19 +75,13 @@ class StoredPolicy:
 
 
 @dataclass(frozen=True)
-class StoredAttestations:
-    """The current (or a given) text of one attestations file of an org."""
+class StoredPolicy(StoredText):
+    """A policy's text."""
 
-    org: str
-    name: str
-    revision: int
-    content_hash: str
-    media_type: str
-    body: str
 
-    @property
-    def etag(self) -> str:
-        return f'"{self.content_hash}"'
+@dataclass(frozen=True)
+class StoredAttestations(StoredText):
+    """An attestations file's text."""
 
 
 # Called inside the write transaction with the org's other current attestations files:

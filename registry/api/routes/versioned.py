@@ -12,17 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.api.deps import AppState
 from registry.api.problems import ProblemError
+from registry.store.repository import StoredText
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 JSON_TYPES = ("application/json",)
-
-
-class Stored(Protocol):
-    @property
-    def revision(self) -> int: ...
-
-    @property
-    def etag(self) -> str: ...
 
 
 class Revision(Protocol):
@@ -53,7 +46,7 @@ def request_text(raw: bytes, content_type: str) -> tuple[str, str]:
 
 
 async def written(
-    state: AppState, response: Response, org: str, name: str, stored: Stored, created: bool
+    state: AppState, response: Response, org: str, name: str, stored: StoredText, created: bool
 ) -> dict[str, Any]:
     """The answer to a PUT that was stored: 201 or 200, its ETag, and the store revision the
     writer's own snapshot now serves (refreshed, so its next read sees the write)."""
