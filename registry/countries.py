@@ -1,4 +1,4 @@
-"""ISO 3166-1 alpha-2 codes and the built-in region groups (EU, EEA).
+"""ISO 3166-1 alpha-2 codes and the built-in region groups (EU, EEA, ANY).
 
 A *country set* in catalog and policy files is a list of ISO codes and group names. A group in
 a fact (`inference_countries: [EEA]`) means "somewhere in these countries"; in a requirement
@@ -297,7 +297,10 @@ EU: frozenset[str] = frozenset(
 )
 EEA: frozenset[str] = EU | {"IS", "LI", "NO"}
 
-BUILTIN_GROUPS: Mapping[str, frozenset[str]] = {"EU": EU, "EEA": EEA}
+# `ANY` is a provider's statement that it makes no location commitment (SPEC §2): a *known*
+# fact meaning "any country", which only a requirement allowing every country accepts.
+ANY = "ANY"
+BUILTIN_GROUPS: Mapping[str, frozenset[str]] = {"EU": EU, "EEA": EEA, ANY: ISO_3166_1_ALPHA2}
 
 GROUP_NAME_PATTERN = r"^[A-Z][A-Z0-9_]{2,31}$"
 

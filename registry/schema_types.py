@@ -43,7 +43,7 @@ def _check_country(value: str) -> str:
 def _check_country_or_builtin_group(value: str) -> str:
     if value not in ISO_3166_1_ALPHA2 and value not in BUILTIN_GROUPS:
         raise ValueError(
-            f"{value!r} is neither an ISO 3166-1 alpha-2 code nor a built-in group (EU, EEA)"
+            f"{value!r} is neither an ISO 3166-1 alpha-2 code nor a built-in group (EU, EEA, ANY)"
         )
     return value
 

@@ -79,6 +79,10 @@ CASES = [
     ({"inference_within": ["DE"]}, EU_FACT, "failed"),  # EU may mean FR
     ({"inference_within": ["DE", "FR"]}, {"inference_countries": ["DE"]}, "pass"),
     ({"inference_within": ["EEA"]}, {}, "unknown"),
+    # ANY: the provider states no location commitment, a known fact that fails (not unknown)
+    ({"inference_within": ["EEA"]}, {"inference_countries": ["ANY"]}, "failed"),
+    ({"storage_within": ["US"]}, {"storage_countries": ["US", "ANY"]}, "failed"),
+    ({"inference_within": ["ANY"]}, {"inference_countries": ["ANY"]}, "pass"),
     ({"storage_within": ["EEA"]}, {"storage_countries": []}, "pass"),  # nothing retained
     ({"storage_within": ["EEA"]}, {"storage_countries": ["US"]}, "failed"),
     ({"decryption_within": ["EEA", "CH"]}, {"decryption_countries": ["CH"]}, "pass"),
@@ -282,6 +286,44 @@ def test_model_query_targets_only_deployments_offering_the_model() -> None:
     nobody = evaluate(pol, cat, "lab/unknown")
     assert nobody.decisions == {}
     assert nobody.warnings == ("no deployment in the catalog offers model lab/unknown",)
+
+
+def test_any_says_the_provider_makes_no_location_commitment() -> None:
+    result = evaluate(
+        policy({"inference_within": ["EEA", "CH"]}),
+        catalog({"id": "p", "inference_countries": ["ANY"]}),
+    )
+    (reason,) = result.decisions["p/default"].reasons
+    assert reason.outcome == "failed"
+    assert reason.value == ["ANY"]
+    assert reason.message == (
+        "inference: the provider makes no location commitment (ANY); allowed: EEA, CH"
+    )
+
+
+def test_an_offering_may_set_any_fact_and_overrides_its_deployment() -> None:
+    """Terms that differ by model (a routed model's retention, regional processing only for
+    some models) sit on the offering; deployment queries see the deployment's worst case."""
+    cat = catalog(
+        {
+            "id": "p",
+            "training_on_customer_data": "never",
+            "deployments": [{"id": "eu", "inference_countries": ["ANY"]}],
+            "models": [
+                {"id": "lab/regional", "inference_countries": ["DE"]},
+                {
+                    "id": "lab/routed",
+                    "training_on_customer_data": "opt-out",
+                    "retention": {"prompts_days": 30},
+                },
+            ],
+        }
+    )
+    pol = policy({"inference_within": ["EEA"], "training": "forbidden"})
+    assert evaluate(pol, cat).permitted == []
+    assert evaluate(pol, cat, "lab/regional").permitted == ["p/eu"]
+    routed = evaluate(pol, cat, "lab/routed").decisions["p/eu"]
+    assert [r.rule for r in routed.reasons] == ["c.inference_within", "c.training"]
 
 
 def test_results_are_cached_by_revisions_and_date() -> None:

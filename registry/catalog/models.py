@@ -120,6 +120,9 @@ class Evidence(StrictModel):
     facts: list[FactPath] = Field(min_length=1)
     trust: Trust
     quote: Text | None = None
+    # When an independent second reader, seeing only the facts, their meaning and the quote,
+    # judged that the quote supports every high-stakes fact this entry names (docs/catalog.md).
+    reviewed: IsoDate | None = None
 
 
 class Facts(StrictModel):
@@ -152,14 +155,14 @@ class Deployment(FactBlock):
     aliases: DeploymentAliases = DeploymentAliases()
 
 
-class ModelOffering(StrictModel):
+class ModelOffering(FactBlock):
+    """A model on some deployments. It may set any fact where the model's terms differ from
+    its deployment's (a deployment-level fact must hold for every model it serves)."""
+
     id: ModelId
     deployments: list[Slug] | None = None
     quantization: Quantization = "unknown"
     tool_call_accuracy: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
-    retention: Retention = Retention()
-    evidence: list[Evidence] = []
-    notes: Text | None = None
 
 
 class Provider(FactBlock):

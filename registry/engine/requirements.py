@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from registry.catalog.facts import SIGNED_CONTRACTS
+from registry.countries import ANY
 from registry.engine.decisions import Outcome, Reason, Source
 from registry.policy.loader import COUNTRY_KEYS, Requirement
 from registry.schema_types import TRUST_ORDER
@@ -97,6 +98,11 @@ def _listed(items: Any) -> str:
 
 def _failed_message(req: Requirement, spec: Spec, value: Any) -> str:
     key, shown = req.key, expected(req)
+    if key in COUNTRY_KEYS and key.endswith("_within") and ANY in value:
+        return (
+            f"{spec.what}: the provider makes no location commitment (ANY);"
+            f" allowed: {_listed(shown)}"
+        )
     if key in COUNTRY_KEYS and key.endswith("_within"):
         return f"{spec.what} in {_listed(value) or 'no country'}, outside {_listed(shown)}"
     if key == "headquarters_in":
