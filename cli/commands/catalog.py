@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.common import AsOfOpt, CatalogOpt, guarded, parse_as_of, read_catalog
 from cli.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from registry.catalog.loader import Catalog
 
 DatabaseOpt = Annotated[
     str | None,
@@ -116,7 +119,31 @@ def coverage_command(catalog: CatalogOpt = None) -> None:
     typer.echo(
         f"total: {total} of {possible} key facts known or inferred ({100 * total / possible:.0f} %)"
     )
+    _echo_quote_count(read_catalog(catalog))
     raise typer.Exit(int(ExitCode.OK))
+
+
+def _echo_quote_count(loaded: Catalog) -> None:
+    from registry.catalog.quotes import quote_count
+
+    count = quote_count(loaded)
+    typer.echo(
+        f"high-stakes facts quoted: {count.quoted} of {count.total} ({count.percent:.0f} %),"
+        f" reviewed by a second reader: {count.reviewed}"
+    )
+
+
+def quotes_command(catalog: CatalogOpt = None) -> None:
+    """High-stakes facts without a quote that speaks to them, and quotes naming facts they are
+    not about (exit 1 if any)."""
+    from registry.catalog.quotes import off_subject, quote_gaps
+
+    loaded = read_catalog(catalog)
+    found = [*quote_gaps(loaded), *off_subject(loaded)]
+    for gap in found:
+        typer.echo(str(gap))
+    _echo_quote_count(loaded)
+    raise typer.Exit(int(ExitCode.FAILED if found else ExitCode.OK))
 
 
 def stale_command(
@@ -141,4 +168,5 @@ def catalog_app() -> typer.Typer:
     app.command("schema")(schema)
     app.command("coverage")(coverage_command)
     app.command("stale")(stale_command)
+    app.command("quotes")(quotes_command)
     return app
