@@ -145,11 +145,6 @@ TRAINING_DEFAULT: dict[bool, frozenset[str]] = {
     True: frozenset({"opt-out", "always"}),
     False: frozenset({"never", "opt-in"}),
 }
-# The research value of these may be left unknown in the catalog (the old rule too): the
-# research gives Alibaba's parent-company country although the contracting entity varies by
-# region, and Moonshot's value is two countries. Retention days and training defaults must
-# stay on at least one deployment unless a newer source changes them.
-MAY_BE_LEFT_UNKNOWN = frozenset({"headquarters"})
 
 
 def _one(value: Any) -> frozenset[Any] | None:
@@ -185,9 +180,9 @@ def _research_conflicts(
     Deployments and model offerings are checked alike.
 
     - research value known: a deployment holds it or is unknown, or its changed value cites a
-      newer source (evidence naming the fact, dated on/after the research, with a quote); and
-      unless the fact may be left unknown, not every deployment is unknown (the value is
-      dropped) without a newer source;
+      newer source (evidence naming the fact, dated on/after the research, with a quote). A
+      value may become unknown everywhere: a high-stakes fact no verbatim quote carries is
+      dropped (tests/test_catalog_quotes.py), and unknown denies;
     - research value unknown: a deployment may hold a value only if some evidence on its
       provider or deployment names the fact.
     """
@@ -215,16 +210,6 @@ def _research_conflicts(
                     f"{target.id}: {path}={value!r} differs from the research"
                     f" {sorted(accepted)} without a newer quoted source"
                 )
-        if (
-            accepted is not None
-            and path not in MAY_BE_LEFT_UNKNOWN
-            and all(t.facts[path] is None for t in found)
-            and not any(_cites_newer_source(t, path, since) for t in found)
-        ):
-            problems.append(
-                f"{provider_id}: {path} lost the researched {sorted(accepted)}"
-                " without a newer quoted source"
-            )
     return problems
 
 
@@ -299,9 +284,9 @@ def _ev(path: str, as_of: str = "2026-11-26", quote: bool = True, indent: int = 
             "retention: {prompts_days: 30}\ntraining_on_customer_data: opt-out\n",
             ["p/default: training_on_customer_data='opt-out' differs"],
         ),
-        # a researched number or training default is dropped everywhere
-        ("training_on_customer_data: never\n", ["p: retention.prompts_days lost"]),
-        ("retention: {prompts_days: 30}\n", ["p: training_on_customer_data lost"]),
+        # a researched number or training default may become unknown (fails closed)
+        ("training_on_customer_data: never\n", []),
+        ("retention: {prompts_days: 30}\n", []),
         # a value the research left unknown needs some evidence naming it (any trust, any date)
         (
             AGREES.replace("30}", "30, outputs_days: 5}"),
