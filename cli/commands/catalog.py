@@ -7,13 +7,15 @@ commands keep starting without them.
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import AsOfOpt, CatalogOpt, guarded, parse_as_of, read_catalog
+from cli.common import AsOfOpt, CatalogOpt, fail, guarded, parse_as_of, read_catalog
 from cli.exitcodes import ExitCode
+from cli.outputs.console import progress_bar
 
 if TYPE_CHECKING:
     from registry.catalog.loader import Catalog
@@ -161,6 +163,53 @@ def stale_command(
     raise typer.Exit(int(ExitCode.FAILED if found else ExitCode.OK))
 
 
+class SourcesFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def check_sources_command(
+    catalog: CatalogOpt = None,
+    providers: Annotated[
+        list[str] | None, typer.Argument(help="Only these provider ids (default: all).")
+    ] = None,
+    fmt: Annotated[SourcesFormat, typer.Option("--format", help="text, json or markdown.")] = (
+        SourcesFormat.text
+    ),
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=64, help="Pages fetched at once.")
+    ] = 8,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Seconds per page before unreachable.")
+    ] = 20.0,
+) -> None:
+    """Fetch every evidence URL and check that each quote is still on its page (HTML
+    stripped, whitespace and typography normalized). Exit 1 when a high-stakes fact's quote
+    or page is gone, 3 when such a page could not be read, else 0."""
+    from cli.outputs.sources import render_json, render_markdown, render_text
+    from registry.catalog.sourcecheck import check_sources, cited, failing, unreadable
+
+    loaded = read_catalog(catalog)
+    unknown = sorted(set(providers or ()) - set(loaded.providers))
+    if unknown:
+        fail(
+            f"unknown provider(s) {', '.join(unknown)}; use provider ids of the catalog"
+            " (`clearance catalog coverage` lists them)"
+        )
+    wanted = providers or ()
+    pages = len({entry.evidence.url for entry in cited(loaded, wanted)})
+    with progress_bar("fetching sources", pages) as advance:
+        results = check_sources(
+            loaded, providers=wanted, concurrency=concurrency, timeout=timeout, progress=advance
+        )
+    render = {"text": render_text, "json": render_json, "markdown": render_markdown}[fmt.value]
+    typer.echo(render(results), nl=False)
+    if failing(results):
+        raise typer.Exit(int(ExitCode.FAILED))
+    raise typer.Exit(int(ExitCode.UNREACHABLE if unreadable(results) else ExitCode.OK))
+
+
 def catalog_app() -> typer.Typer:
     app = typer.Typer(help="Catalog revisions in the registry's store.", no_args_is_help=True)
     app.command("import")(import_catalog)
@@ -169,4 +218,5 @@ def catalog_app() -> typer.Typer:
     app.command("coverage")(coverage_command)
     app.command("stale")(stale_command)
     app.command("quotes")(quotes_command)
+    app.command("check-sources")(check_sources_command)
     return app
