@@ -127,23 +127,29 @@ def coverage_command(catalog: CatalogOpt = None) -> None:
 
 def _echo_quote_count(loaded: Catalog) -> None:
     from registry.catalog.quotes import quote_count
+    from registry.catalog.reviews import load_reviews, review_state
 
     count = quote_count(loaded)
+    state = guarded(lambda: review_state(loaded, load_reviews(loaded.root)))
     typer.echo(
-        f"high-stakes facts quoted: {count.quoted} of {count.total} ({count.percent:.0f} %),"
-        f" reviewed by a second reader: {count.reviewed}"
+        f"high-stakes facts quoted: {count.quoted} of {count.total} ({count.percent:.0f} %);"
+        f" supported in the second reader's review: {state.supported} of {state.total}"
     )
 
 
 def quotes_command(catalog: CatalogOpt = None) -> None:
-    """High-stakes facts without a quote that speaks to them, and quotes naming facts they are
-    not about (exit 1 if any)."""
+    """High-stakes facts without a quote that speaks to them, quotes naming facts they are not
+    about, and quotes the second reader judged broader than or unrelated to the fact they
+    carry (exit 1 if any)."""
     from registry.catalog.quotes import off_subject, quote_gaps
+    from registry.catalog.reviews import load_reviews, review_state
 
     loaded = read_catalog(catalog)
-    found = [*quote_gaps(loaded), *off_subject(loaded)]
-    for gap in found:
-        typer.echo(str(gap))
+    rejected = guarded(lambda: review_state(loaded, load_reviews(loaded.root))).rejected
+    found = [*map(str, quote_gaps(loaded)), *map(str, off_subject(loaded))]
+    found += [f"{item}: rejected by the second reader" for item in rejected]
+    for line in found:
+        typer.echo(line)
     _echo_quote_count(loaded)
     raise typer.Exit(int(ExitCode.FAILED if found else ExitCode.OK))
 

@@ -120,9 +120,6 @@ class Evidence(StrictModel):
     facts: list[FactPath] = Field(min_length=1)
     trust: Trust
     quote: Text | None = None
-    # When an independent second reader, seeing only the facts, their meaning and the quote,
-    # judged that the quote supports every high-stakes fact this entry names (docs/catalog.md).
-    reviewed: IsoDate | None = None
 
 
 class Facts(StrictModel):

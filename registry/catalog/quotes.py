@@ -5,7 +5,7 @@ training, prompt retention, zero data retention, TLS termination) needs at least
 evidence entry whose verbatim `quote` speaks to that fact. "Speaks to" is checked here only
 as a floor — the quote must use a word of the fact's subject (a retention sentence cannot
 carry a training fact); whether it supports the value is a second reader's judgement,
-recorded as `reviewed` on the evidence entry.
+recorded in the review log (`registry/catalog/reviews.py`).
 """
 
 from __future__ import annotations
@@ -133,7 +133,6 @@ def off_subject(catalog: Catalog) -> list[QuoteGap]:
 class QuoteCount:
     quoted: int
     total: int
-    reviewed: int
 
     @property
     def percent(self) -> float:
@@ -141,13 +140,10 @@ class QuoteCount:
 
 
 def quote_count(catalog: Catalog) -> QuoteCount:
-    """How many set high-stakes facts are quoted, and how many of those a second reader
-    reviewed (a quoted covering entry carries `reviewed`)."""
-    quoted = total = reviewed = 0
+    """How many set high-stakes facts have a quoted covering evidence entry."""
+    quoted = total = 0
     for provider in catalog.providers.values():
         for _, fact, evidence in set_high_stakes(provider):
             total += 1
-            support = quoted_support(evidence, fact)
-            quoted += bool(support)
-            reviewed += any(e.reviewed is not None for e in support)
-    return QuoteCount(quoted, total, reviewed)
+            quoted += bool(quoted_support(evidence, fact))
+    return QuoteCount(quoted, total)
