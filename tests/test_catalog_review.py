@@ -49,6 +49,18 @@ def test_coverage_counts_known_inferred_and_unknown(tmp_path: Path) -> None:
     assert set(row.facts) == set(KEY_FACTS)
 
 
+def test_any_is_a_known_location_in_coverage(tmp_path: Path) -> None:
+    text = PROVIDER.replace("  - id: us\n", "  - id: us\n    inference_countries: [ANY]\n")
+    text += (
+        "  - url: https://p.example/global\n    as_of: 2026-12-01\n"
+        "    facts: [inference_countries]\n    trust: self-declared\n"
+    )
+    (tmp_path / "providers").mkdir(parents=True)
+    (tmp_path / "providers" / "p.yaml").write_text(text)
+    (row,) = coverage(load_catalog(tmp_path))
+    assert row.facts["inference_countries"] == "known"
+
+
 def test_stale_lists_old_and_unsourced_facts(tmp_path: Path) -> None:
     found = stale_facts(load_catalog(_catalog(tmp_path)), 365, date(2026, 11, 26))
     reasons = {(s.target, s.fact): s.reason for s in found}
