@@ -149,7 +149,8 @@ def _country_problems(
                         doc,
                         ("data_classes", cname, key, i),
                         f"{ref!r} is neither an ISO 3166-1 alpha-2 code nor a region group",
-                        "use a code such as DE, a built-in group (EU, EEA, ANY) or one of region_groups",
+                        "use a code such as DE, a built-in group (EU, EEA, ANY)"
+                        " or one of region_groups",
                     )
 
 
