@@ -94,16 +94,17 @@ def _record(root: Path, verdicts: dict[str, str]) -> None:
             "target": item.target,
             "fact": item.fact,
             "value": item.value,
-            "url": item.url,
-            "quote_sha256": digest(item.quote),
             "verdict": verdicts[item.fact],
+            "quotes": [{"url": url, "sha256": digest(quote)} for url, quote in item.quotes],
             "reviewed": "2026-12-03",
         }
         for item in review_items(provider)
         if item.fact in verdicts
     ]
-    (root / "reviews").mkdir(exist_ok=True)
-    (root / "reviews" / "p.yaml").write_text(yaml.safe_dump({"provider": "p", "reviews": reviews}))
+    path = root / "reviews" / "p.yaml"
+    path.parent.mkdir(exist_ok=True)
+    old = yaml.safe_load(path.read_text())["reviews"] if path.exists() else []
+    path.write_text(yaml.safe_dump({"provider": "p", "reviews": old + reviews}))
 
 
 def test_a_review_is_tied_to_the_value_and_the_quote(tmp_path: Path) -> None:
@@ -127,29 +128,45 @@ def test_a_review_is_tied_to_the_value_and_the_quote(tmp_path: Path) -> None:
     )
     state = review_state(load_catalog(root), load_reviews(root))
     assert (state.supported, state.total) == (2, 4)
-    assert state.rejected == ["p/eu: inference_countries: broader (https://p.example/regions)"]
-    assert state.unreviewed == ["p/eu: inference_countries", "p@lab/m: storage_countries"]
+    assert state.rejected == ["p/eu: inference_countries: broader"]
+    assert state.unreviewed == ["p@lab/m: storage_countries"]
+
+    # a later review of the same quotes replaces a rejection; an added quote keeps a
+    # supported verdict (its quotes are all still there)
+    _record(root, {"inference_countries": "supported"})
+    provider = root / "providers" / "p.yaml"
+    provider.write_text(
+        provider.read_text().replace(
+            "facts: [inference_countries]", "facts: [inference_countries, storage_countries]"
+        )
+    )
+    state = review_state(load_catalog(root), load_reviews(root))
+    assert (state.supported, state.rejected) == (3, [])
 
     # a changed value or an edited quote is a new claim: the old verdict no longer counts
-    provider = root / "providers" / "p.yaml"
     provider.write_text(provider.read_text().replace("prompts_days: 30", "prompts_days: 0"))
     provider.write_text(provider.read_text().replace("We do not train", "We never train"))
     state = review_state(load_catalog(root), load_reviews(root))
-    assert state.supported == 0
-    assert "p: retention.prompts_days" in state.unreviewed
+    assert state.supported == 1
+    assert state.unreviewed == [
+        "p: retention.prompts_days",
+        "p: training_on_customer_data",
+        "p@lab/m: storage_countries",
+    ]
 
 
 def test_a_malformed_review_log_is_an_error_with_file_and_line(tmp_path: Path) -> None:
     root = _catalog(tmp_path)
     (root / "reviews").mkdir()
     (root / "reviews" / "p.yaml").write_text(
-        "provider: p\nreviews:\n  - target: p\n    fact: x\n    value: '0'\n    url: u\n"
-        "    quote_sha256: 0123456789abcdef\n    verdict: fine\n    reviewed: 2026-12-03\n"
+        "provider: p\nreviews:\n  - target: p\n    fact: x\n    value: '0'\n"
+        "    quotes: [{url: u, sha256: 0123456789abcdef}]\n    verdict: fine\n"
+        "    reviewed: 2026-12-03\n"
     )
     with pytest.raises(CatalogError) as caught:
         load_reviews(root)
     rendered = caught.value.render()
-    assert "reviews/p.yaml:8: [reviews[0].verdict] CLR-C001" in rendered
+    assert "reviews/p.yaml:7: [reviews[0].verdict] CLR-C001" in rendered
     assert "use one of 'supported', 'broader' or 'unrelated'" in rendered
 
 
@@ -172,11 +189,11 @@ def test_cli_quotes_lists_gaps_and_rejections(
     _record(root, {"inference_countries": "unrelated"})
     result = runner.invoke(app, ["catalog", "quotes", "--catalog", str(root)])
     assert result.exit_code == ExitCode.FAILED
-    assert "p/eu: inference_countries: unrelated" in result.stdout
+    assert "p/eu: inference_countries: unrelated (the second reader's verdict)" in result.stdout
 
 
 def test_review_dates_are_iso(tmp_path: Path) -> None:
     root = _catalog(tmp_path)
     _record(root, {"retention.prompts_days": "supported"})
-    (review,) = load_reviews(root).values()
+    ((review,),) = load_reviews(root).values()
     assert review.reviewed == date(2026, 12, 3)

@@ -147,7 +147,7 @@ def quotes_command(catalog: CatalogOpt = None) -> None:
     loaded = read_catalog(catalog)
     rejected = guarded(lambda: review_state(loaded, load_reviews(loaded.root))).rejected
     found = [*map(str, quote_gaps(loaded)), *map(str, off_subject(loaded))]
-    found += [f"{item}: rejected by the second reader" for item in rejected]
+    found += [f"{item} (the second reader's verdict)" for item in rejected]
     for line in found:
         typer.echo(line)
     _echo_quote_count(loaded)

@@ -1,10 +1,11 @@
 """The second reader's scope review of high-stakes facts (issue 14, docs/catalog.md).
 
-An independent reader sees only a fact, what it means, where it applies and one quote, and
-judges: `supported`, `broader` (the fact claims more than the quote: another scope, a
-stronger value) or `unrelated`. Verdicts live in `provider_catalog/reviews/<provider>.yaml`,
-each tied to the fact's value and to a digest of the quote, so a changed value or an edited
-quote needs a new review. Only facts with a `supported` verdict on a current quote stay set.
+An independent reader sees only a fact, what it means, where it applies and the quotes that
+carry it, and judges: `supported`, `broader` (the fact claims more than the quotes: another
+scope, a stronger value) or `unrelated`. Verdicts live in
+`provider_catalog/reviews/<provider>.yaml`, each tied to the fact's value and to digests of
+the quotes it relied on: a changed value, or an edited or removed quote, needs a new review.
+Only facts with a `supported` verdict whose quotes are all still there stay set.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,15 +31,24 @@ Verdict = Literal["supported", "broader", "unrelated"]
 VERDICTS: tuple[Verdict, ...] = ("supported", "broader", "unrelated")
 
 
+class Quoted(StrictModel):
+    url: str = Field(max_length=2000)
+    sha256: str = Field(pattern=r"^[0-9a-f]{16}$")
+
+
 class Review(StrictModel):
     target: str = Field(max_length=300)  # provider, provider/deployment or provider@model
     fact: str = Field(max_length=100)
     value: str = Field(max_length=2000)  # the fact's value as reviewed (canonical text)
-    url: str = Field(max_length=2000)
-    quote_sha256: str = Field(pattern=r"^[0-9a-f]{16}$")
     verdict: Verdict
+    # supported: the quotes that together carry the fact; otherwise every quote shown
+    quotes: list[Quoted] = Field(min_length=1)
     reviewed: IsoDate
     note: Text | None = None
+
+    @property
+    def digests(self) -> frozenset[str]:
+        return frozenset(q.sha256 for q in self.quotes)
 
 
 class ReviewFile(StrictModel):
@@ -68,7 +77,8 @@ def target_of(provider: Provider, block: str) -> str:
 
 
 _MEANING: dict[str, str] = {
-    "inference_countries": "prompts are processed (the model runs) only in these countries",
+    "inference_countries": "prompts are processed (the model runs) only in these countries"
+    " (ANY = the provider states it makes no location commitment)",
     "storage_countries": "prompts/outputs that are retained are stored only in these countries"
     " ([] = nothing is retained)",
     "decryption_countries": "plaintext prompts exist (TLS ends and processing happens) only in"
@@ -76,9 +86,12 @@ _MEANING: dict[str, str] = {
     "training_on_customer_data": "whether the provider trains models on customers' API inputs"
     " and outputs (never, opt-in: only if the customer opts in, opt-out: unless the customer"
     " opts out, always)",
-    "retention.prompts_days": "prompts are kept at most this many days (0 = not retained)",
+    "retention.prompts_days": "in ordinary operation, prompts are kept at most this many days"
+    " (0 = not retained); not counted here: content flagged for abuse review (a separate fact,"
+    " abuse_monitoring_days) and holds the law or a court requires",
     "retention.zero_data_retention": "zero data retention: default (applies to every customer"
-    " without asking), available (on request or by a setting), unavailable",
+    " without asking), available (some customers can get it: by a setting, on request, or after"
+    " approval; it may depend on plan or eligibility), unavailable",
     "decryption.tls_termination": "who terminates TLS for API traffic: the provider itself, a"
     " CDN, or a hyperscaler's front end",
 }
@@ -103,19 +116,22 @@ def scope(provider: Provider, block: str) -> str:
 
 @dataclass(frozen=True)
 class ReviewItem:
-    """One high-stakes fact of one block with one quote that may support it."""
+    """One high-stakes fact of one block with every quote that may carry it."""
 
     target: str
     fact: str
     value: str
     meaning: str
     scope: str
-    url: str
-    quote: str
+    quotes: tuple[tuple[str, str], ...]  # (url, quote)
 
     @property
-    def key(self) -> tuple[str, str, str, str, str]:
-        return (self.target, self.fact, self.value, self.url, digest(self.quote))
+    def key(self) -> tuple[str, str, str]:
+        return (self.target, self.fact, self.value)
+
+    @property
+    def digests(self) -> frozenset[str]:
+        return frozenset(digest(quote) for _, quote in self.quotes)
 
 
 def review_items(provider: Provider) -> Iterator[ReviewItem]:
@@ -125,15 +141,15 @@ def review_items(provider: Provider) -> Iterator[ReviewItem]:
             value = written.get(fact)
             if value is None:
                 continue
-            for entry in _distinct(quoted_support(evidence, fact)):
+            quotes = _distinct(quoted_support(evidence, fact))
+            if quotes:
                 yield ReviewItem(
                     target_of(provider, block),
                     fact,
                     shown(value),
                     meaning(fact),
                     scope(provider, block),
-                    entry.url,
-                    entry.quote or "",
+                    tuple((e.url, e.quote or "") for e in quotes),
                 )
 
 
@@ -148,11 +164,13 @@ def _distinct(entries: list[Evidence]) -> list[Evidence]:
     return out
 
 
-def load_reviews(root: Path | str) -> dict[tuple[str, str, str, str, str], Review]:
-    """Every verdict under `<catalog>/reviews/`, keyed like `ReviewItem.key` (the last file
-    wins a repeated key, so a re-review replaces an earlier verdict)."""
+ReviewLog = dict[tuple[str, str, str], list[Review]]
+
+
+def load_reviews(root: Path | str) -> ReviewLog:
+    """Every verdict under `<catalog>/reviews/`, by (target, fact, value), oldest first."""
     directory = Path(root) / "reviews"
-    found: dict[tuple[str, str, str, str, str], Review] = {}
+    found: ReviewLog = {}
     if not directory.is_dir():
         return found
     for path in sorted(directory.glob("*.yaml")):
@@ -164,55 +182,57 @@ def load_reviews(root: Path | str) -> dict[tuple[str, str, str, str, str], Revie
                 problems_from_validation(err, document, "CLR-C001", ReviewFile)
             ) from None
         for review in parsed.reviews:
-            key = (review.target, review.fact, review.value, review.url, review.quote_sha256)
-            found[key] = review
+            found.setdefault((review.target, review.fact, review.value), []).append(review)
     return found
+
+
+def judged(item: ReviewItem, log: ReviewLog) -> Verdict | None:
+    """`supported` when a supported review's quotes are all still there; else the verdict
+    of the latest review that saw exactly these quotes; else None (not reviewed)."""
+    reviews = log.get(item.key, [])
+    if any(r.verdict == "supported" and r.digests <= item.digests for r in reviews):
+        return "supported"
+    latest = [r for r in reviews if r.digests == item.digests]
+    return latest[-1].verdict if latest else None
 
 
 @dataclass(frozen=True)
 class ReviewState:
-    supported: int  # set high-stakes facts with a supported verdict on a current quote
+    supported: int  # set high-stakes facts with a supported verdict on current quotes
     total: int
-    rejected: list[str]  # a current quote a reader judged broader or unrelated for the fact
+    rejected: list[str]  # the current quotes were judged broader or unrelated
     unreviewed: list[str]
 
 
-def review_state(
-    catalog: Catalog, reviews: dict[tuple[str, str, str, str, str], Review]
-) -> ReviewState:
+def review_state(catalog: Catalog, log: ReviewLog) -> ReviewState:
     supported = total = 0
     rejected: list[str] = []
     unreviewed: list[str] = []
     for provider in catalog.providers.values():
-        by_fact: dict[tuple[str, str], list[Review | None]] = {}
-        for item in review_items(provider):
-            by_fact.setdefault((item.target, item.fact), []).append(reviews.get(item.key))
-            verdict = reviews.get(item.key)
-            if verdict is not None and verdict.verdict != "supported":
-                rejected.append(f"{item.target}: {item.fact}: {verdict.verdict} ({item.url})")
+        verdicts = {(i.target, i.fact): judged(i, log) for i in review_items(provider)}
         for block, model, _ in blocks(provider):
             written = written_facts(model)
             for fact in HIGH_STAKES:
                 if written.get(fact) is None:
                     continue
                 total += 1
-                verdicts = by_fact.get((target_of(provider, block), fact), [])
-                if any(v is not None and v.verdict == "supported" for v in verdicts):
+                where = f"{target_of(provider, block)}: {fact}"
+                verdict = verdicts.get((target_of(provider, block), fact))
+                if verdict == "supported":
                     supported += 1
+                elif verdict is None:
+                    unreviewed.append(where)
                 else:
-                    unreviewed.append(f"{target_of(provider, block)}: {fact}")
-    return ReviewState(supported, total, rejected, unreviewed)
+                    rejected.append(f"{where}: {verdict}")
+    return ReviewState(supported, total, sorted(rejected), sorted(unreviewed))
 
 
-def verdict_counts(
-    reviews: dict[tuple[str, str, str, str, str], Review], since: date | None = None
-) -> dict[str, dict[str, int]]:
+def verdict_counts(log: ReviewLog) -> dict[str, dict[str, int]]:
     """Per provider, how many verdicts of each kind the log holds."""
     out: dict[str, dict[str, int]] = {}
-    for review in reviews.values():
-        if since is not None and review.reviewed < since:
-            continue
-        provider = review.target.split("/")[0].split("@")[0]
-        counts = out.setdefault(provider, dict.fromkeys(VERDICTS, 0))
-        counts[review.verdict] += 1
+    for reviews in log.values():
+        for review in reviews:
+            provider = review.target.split("/")[0].split("@")[0]
+            counts = out.setdefault(provider, dict.fromkeys(VERDICTS, 0))
+            counts[review.verdict] += 1
     return out
