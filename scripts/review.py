@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument(
         "--recheck", action="store_true", help="items: also those judged broader or unrelated"
     )
-    options = parser.parse_args()
+    options = parser.parse_intermixed_args()
     if options.command == "items":
         export(options.catalog, options.args, options.recheck)
     else:
