@@ -118,10 +118,19 @@ def _all_evidence(provider: Any) -> list[Evidence]:
     ]
 
 
+def _notes(provider: Any) -> str:
+    blocks = [provider, *provider.deployments, *provider.models]
+    return " ".join(b.notes or "" for b in blocks)
+
+
 def test_every_source_url_is_kept_as_evidence(shipped: Any, facts: dict[str, Any]) -> None:
+    """Every research URL stays an evidence entry, or the provider's notes name it with why it
+    was dropped (a second reader found it does not carry the fact it was cited for)."""
     for facts_id, catalog_id in FACTS_TO_CATALOG.items():
-        missing = _research_sources(facts[facts_id]) - _catalog_urls(shipped.providers[catalog_id])
-        assert not missing, (catalog_id, sorted(missing))
+        provider = shipped.providers[catalog_id]
+        missing = _research_sources(facts[facts_id]) - _catalog_urls(provider)
+        unexplained = {url for url in missing if url not in _notes(provider)}
+        assert not unexplained, (catalog_id, sorted(unexplained))
 
 
 def test_inferred_facts_quote_what_they_are_read_from(shipped: Any, facts: dict[str, Any]) -> None:
