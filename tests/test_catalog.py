@@ -435,6 +435,7 @@ def test_best_trust_uses_prefix_match_and_the_highest_level() -> None:
                 "as_of": "2026-01-01",
                 "facts": ["retention"],
                 "trust": "secondary",
+                "quote": "Logs are kept for 30 days.",
             }
         ),
         Evidence.model_validate(
@@ -443,11 +444,22 @@ def test_best_trust_uses_prefix_match_and_the_highest_level() -> None:
                 "as_of": "2026-01-01",
                 "facts": ["retention.prompts_days"],
                 "trust": "audited",
+                "quote": "Prompts are deleted after 30 days.",
+            }
+        ),
+        Evidence.model_validate(
+            {
+                "url": "https://c.example",
+                "as_of": "2026-01-01",
+                "facts": ["retention.zero_data_retention", "retention.outputs_days"],
+                "trust": "contractual",
             }
         ),
     ]
     assert best_trust("retention.prompts_days", evidence) == "audited"
-    assert best_trust("retention.outputs_days", evidence) == "secondary"
+    assert best_trust("retention.outputs_days", evidence) == "contractual"
+    # a bare URL (no quote) does not carry a high-stakes fact: the quoted entry sets its trust
+    assert best_trust("retention.zero_data_retention", evidence) == "secondary"
     assert best_trust("retention_x", evidence) is None
     assert best_trust("gpu.ownership", evidence) is None
 

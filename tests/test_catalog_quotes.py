@@ -12,10 +12,26 @@ import yaml
 from typer.testing import CliRunner
 
 from cli.exitcodes import ExitCode
-from registry.catalog.loader import load_catalog
+from registry.catalog.loader import Catalog, load_catalog
 from registry.catalog.quotes import off_subject, quote_count, quote_gaps
-from registry.catalog.reviews import digest, load_reviews, review_items, review_state
+from registry.catalog.reviews import (
+    VERDICTS,
+    digest,
+    load_reviews,
+    review_items,
+    review_state,
+    verdict_counts,
+)
 from registry.errors import CatalogError
+from tests.conftest import ROOT
+
+CATALOG = ROOT / "provider_catalog"
+
+
+@pytest.fixture(scope="module")
+def shipped_catalog() -> Catalog:
+    return load_catalog(CATALOG)
+
 
 RETENTION_QUOTE = "API inputs and outputs are deleted after 30 days."
 TRAINING_QUOTE = "We do not train on API data."
@@ -197,3 +213,58 @@ def test_review_dates_are_iso(tmp_path: Path) -> None:
     _record(root, {"retention.prompts_days": "supported"})
     ((review,),) = load_reviews(root).values()
     assert review.reviewed == date(2026, 12, 3)
+
+
+# --- the shipped catalog held to the rules ------------------------------------------------
+
+
+def test_every_shipped_high_stakes_fact_is_quoted_on_subject(shipped_catalog: Catalog) -> None:
+    assert [str(g) for g in quote_gaps(shipped_catalog)] == []
+    assert [str(g) for g in off_subject(shipped_catalog)] == []
+
+
+def test_every_shipped_high_stakes_fact_has_the_second_readers_support(
+    shipped_catalog: Catalog,
+) -> None:
+    state = review_state(shipped_catalog, load_reviews(CATALOG))
+    assert state.rejected == []
+    assert state.unreviewed == []
+    assert state.supported == state.total > 0
+
+
+def test_docs_state_the_review_counts(shipped_catalog: Catalog) -> None:
+    """docs/catalog.md reports the review's numbers as they are."""
+    state = review_state(shipped_catalog, load_reviews(CATALOG))
+    counts = verdict_counts(load_reviews(CATALOG))
+    totals = {v: sum(c[v] for c in counts.values()) for v in VERDICTS}
+    text = (ROOT / "docs" / "catalog.md").read_text()
+    assert f"{state.supported} of {state.total} set high-stakes facts quoted and supported" in text
+    assert (
+        f"{sum(totals.values())} verdicts: {totals['supported']} supported,"
+        f" {totals['broader']} broader, {totals['unrelated']} unrelated" in text
+    )
+
+
+HYPERSCALER_REGIONS = {
+    "azure-openai": {"swedencentral", "francecentral", "germanywestcentral", "eastus", "global"},
+    "amazon-bedrock": {"eu-central-1", "eu-north-1", "eu-west-3", "us-east-1", "eu", "global"},
+    "google-vertex": {"europe-west4", "europe-west1", "us-central1", "global", "eu", "us"},
+}
+
+
+def test_the_hyperscalers_regions_are_deployments(shipped_catalog: Catalog) -> None:
+    for pid, wanted in HYPERSCALER_REGIONS.items():
+        deployments = {d.id for d in shipped_catalog.providers[pid].deployments}
+        assert wanted <= deployments, (pid, sorted(wanted - deployments))
+        assert len(deployments) >= 25, (pid, len(deployments))
+    regions = {
+        r for d in shipped_catalog.providers["google-vertex"].deployments for r in d.cloud_regions
+    }
+    assert "europe-west4" in regions  # LiteLLM's vertex_location is matched against these
+
+
+def test_global_endpoints_that_state_no_commitment_are_any(shipped_catalog: Catalog) -> None:
+    for target in ("azure-openai/global", "google-vertex/global", "amazon-bedrock/global"):
+        pid, dep = target.split("/")
+        (found,) = [d for d in shipped_catalog.providers[pid].deployments if d.id == dep]
+        assert found.inference_countries == ["ANY"], target

@@ -26,6 +26,7 @@ evidence:
     as_of: 2024-01-01
     facts: [training_on_customer_data]
     trust: self-declared
+    quote: We do not train on API data.
   - url: https://p.example/about
     as_of: 2026-10-01
     facts: [headquarters]
@@ -54,6 +55,7 @@ def test_any_is_a_known_location_in_coverage(tmp_path: Path) -> None:
     text += (
         "  - url: https://p.example/global\n    as_of: 2026-12-01\n"
         "    facts: [inference_countries]\n    trust: self-declared\n"
+        "    quote: Requests may be processed in any region.\n"
     )
     (tmp_path / "providers").mkdir(parents=True)
     (tmp_path / "providers" / "p.yaml").write_text(text)

@@ -70,6 +70,7 @@ TRUSTED = {
             "as_of": "2026-01-01",
             "facts": ["training_on_customer_data"],
             "trust": "self-declared",
+            "quote": "We never train models on API data.",
         }
     ],
 }
@@ -157,6 +158,13 @@ def test_min_evidence_trust_reads_the_facts_of_the_other_requirements() -> None:
     (reason,) = result.decisions["p/default"].reasons
     assert reason.value == [["training_on_customer_data", None]]
     assert "unverified" in reason.message
+    # a bare URL without a quote does not vouch for a high-stakes fact
+    bare = {
+        **TRUSTED,
+        "evidence": [{k: v for k, v in TRUSTED["evidence"][0].items() if k != "quote"}],
+    }
+    (reason,) = evaluate(policy(req), catalog({"id": "p", **bare})).decisions["p/default"].reasons
+    assert reason.value == [["training_on_customer_data", None]]
 
 
 def test_every_failed_requirement_is_reported_not_just_the_first() -> None:

@@ -20,6 +20,7 @@ from registry.catalog.attested import Attested
 from registry.catalog.loader import Catalog
 from registry.catalog.models import (
     FACT_PATHS,
+    HIGH_STAKES,
     Certification,
     Deployment,
     Evidence,
@@ -49,6 +50,7 @@ _NOT_FACTS = frozenset(
 SIGNED_CONTRACTS = "signed_contracts"
 NOT_ATTESTED: Mapping[str, Attested] = MappingProxyType({})
 _TRUST_RANK = {name: rank for rank, name in enumerate(TRUST_ORDER)}
+_HIGH_STAKES = frozenset(HIGH_STAKES)
 
 
 @dataclass(frozen=True)
@@ -103,12 +105,15 @@ def _covered_paths(evidence_path: str) -> tuple[str, ...]:
 
 
 def trust_index(evidence: Iterable[Evidence]) -> dict[str, str]:
-    """The highest trust of supporting evidence per fact path; absent = unverified."""
+    """The highest trust of supporting evidence per fact path; absent = unverified. Only an
+    entry with a quote supports a high-stakes fact (a bare URL says nothing checkable)."""
     best: dict[str, str] = {}
     for item in evidence:
         rank = _TRUST_RANK[item.trust]
         for entry in item.facts:
             for path in _covered_paths(entry):
+                if not item.quote and path in _HIGH_STAKES:
+                    continue
                 current = best.get(path)
                 if current is None or rank > _TRUST_RANK[current]:
                     best[path] = item.trust

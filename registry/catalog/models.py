@@ -60,6 +60,17 @@ FACT_PATHS: tuple[str, ...] = (
     "quantization",
     "tool_call_accuracy",
 )
+# The facts a permit hangs on: each needs a quote speaking to it (registry/catalog/quotes.py),
+# and only quoted evidence sets their trust.
+HIGH_STAKES: tuple[str, ...] = (
+    "inference_countries",
+    "storage_countries",
+    "decryption_countries",
+    "training_on_customer_data",
+    "retention.prompts_days",
+    "retention.zero_data_retention",
+    "decryption.tls_termination",
+)
 EXTRA_EVIDENCE_PATHS: frozenset[str] = frozenset(
     {"gpu", "retention", "decryption", "legal_entity", "hosts", "cloud_regions", "models"}
 )

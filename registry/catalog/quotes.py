@@ -14,21 +14,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pydantic import BaseModel
-
 from registry.catalog.facts import written_facts
 from registry.catalog.loader import Catalog
-from registry.catalog.models import Evidence, Provider
-
-HIGH_STAKES: tuple[str, ...] = (
-    "inference_countries",
-    "storage_countries",
-    "decryption_countries",
-    "training_on_customer_data",
-    "retention.prompts_days",
-    "retention.zero_data_retention",
-    "decryption.tls_termination",
-)
+from registry.catalog.models import HIGH_STAKES, Evidence, FactBlock, Provider
 
 _PLACES = (
     r"region|countr|locat|data.?cent|datacent|resid|hosted|hosting|geograph|jurisdiction"
@@ -81,7 +69,7 @@ def speaks_to(quote: str, fact: str) -> bool:
     return bool(SUBJECT[fact].search(quote))
 
 
-def blocks(provider: Provider) -> Iterator[tuple[str, BaseModel, list[Evidence]]]:
+def blocks(provider: Provider) -> Iterator[tuple[str, FactBlock, list[Evidence]]]:
     """Each block of a provider with the evidence that may support it (its own and above)."""
     yield "", provider, list(provider.evidence)
     for dep in provider.deployments:
@@ -120,7 +108,7 @@ def off_subject(catalog: Catalog) -> list[QuoteGap]:
     out: list[QuoteGap] = []
     for pid, provider in sorted(catalog.providers.items()):
         for block, model, _ in blocks(provider):
-            for item in getattr(model, "evidence", ()):
+            for item in model.evidence:
                 for fact in HIGH_STAKES:
                     if item.quote and names(item, fact) and not speaks_to(item.quote, fact):
                         out.append(

@@ -20,8 +20,8 @@ from pydantic import Field, ValidationError
 
 from registry.catalog.facts import written_facts
 from registry.catalog.loader import Catalog
-from registry.catalog.models import Evidence, Provider
-from registry.catalog.quotes import HIGH_STAKES, blocks, quoted_support
+from registry.catalog.models import HIGH_STAKES, Evidence, Provider
+from registry.catalog.quotes import blocks, quoted_support
 from registry.errors import CatalogError
 from registry.schema_types import IsoDate, Slug, StrictModel, Text
 from registry.validation import problems_from_validation

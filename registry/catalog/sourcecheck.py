@@ -16,9 +16,8 @@ from typing import Literal
 import httpx
 
 from registry.catalog.loader import Catalog
-from registry.catalog.models import Evidence, Provider
+from registry.catalog.models import HIGH_STAKES, Evidence, Provider
 from registry.catalog.pagetext import page_text, quote_on_page
-from registry.catalog.quotes import HIGH_STAKES
 
 Status = Literal["present", "gone", "page gone", "unreachable", "not quoted"]
 USER_AGENT = (
