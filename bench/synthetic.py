@@ -178,6 +178,9 @@ def _evidence(rng: random.Random, careful: bool, count: int) -> list[dict[str, A
                 "as_of": AS_OF - timedelta(days=rng.randint(0, 700)),
                 "facts": list(facts),
                 "trust": trust,
+                # quoted, as the shipped catalog's evidence is: only quoted evidence sets the
+                # trust of a high-stakes fact
+                "quote": "A sentence of the source about these facts.",
             }
         )
     return items
