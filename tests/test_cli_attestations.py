@@ -19,6 +19,21 @@ ENTRIES = {
     "google-vertex": "facts: {retention: {prompts_days: 0, zero_data_retention: default}}",
     "ionos/de-txl": "facts: {retention: {prompts_days: 90}}",
 }
+# The Vertex regions in the EEA that a provider-level prompt-retention answer permits
+# (google-vertex/eu and eu-rep stay denied: their storage countries are unknown).
+VERTEX_EU = [
+    f"google-vertex/{r}"
+    for r in (
+        "europe-central2",
+        "europe-north1",
+        "europe-southwest1",
+        "europe-west1",
+        "europe-west3",
+        "europe-west4",
+        "europe-west8",
+        "europe-west9",
+    )
+]
 
 
 def _set(root: Path, *targets: str, name: str = "reviews", expires: str = "2027-06-01") -> Path:
@@ -58,10 +73,13 @@ def test_allowed_applies_attestations_and_names_them(
     after = _allowed(app, runner, "--attestations", str(path))
     assert "attestations_revision" not in before and after["attestations_revision"]
     gained = set(after["permitted"]) - set(before["permitted"])  # type: ignore[arg-type]
-    assert gained == {"stackit/default", "google-vertex/eu", "google-vertex/eu-rep"}
+    assert gained == {"stackit/default", *VERTEX_EU}
     denied = after["denied"]
     assert isinstance(denied, dict)
-    (ionos,) = denied["ionos/de-txl"]
+    # ionos/de-txl: the attested retention fails; its storage countries stay unknown
+    storage, ionos = denied["ionos/de-txl"]
+    assert (storage["rule"], storage["outcome"]) == ("confidential.storage_within", "unknown")
+    assert ionos["outcome"] == "failed"
     assert ionos["value"] == 90 and ionos["attested"]["document"] == "VR-ionos/de-txl (fictional)"
     assert ionos["attested"]["file"] == str(path) and ionos["attested"]["line"] == 18
 
@@ -186,7 +204,7 @@ def test_diff_of_two_attestation_sets(
     result = json.loads(out)
     assert result["kind"] == "attestations"
     changes = result["classes"]["confidential"]
-    assert [g["target"] for g in changes["gained"]] == ["google-vertex/eu", "google-vertex/eu-rep"]
+    assert [g["target"] for g in changes["gained"]] == VERTEX_EU
     assert [loss["target"] for loss in changes["lost"]] == ["stackit/default"]
     code, out, _ = run(app, runner, *args, "--attestations", str(old), str(old))
     assert code == ExitCode.OK

@@ -44,6 +44,28 @@ from tests.conftest import ROOT
 AS_OF = date(2026, 11, 26)
 EU = ("policies/eu-confidential.yaml", "confidential")
 PHI = ("policies/hipaa-phi.yaml", "phi")
+# The Vertex regions in the EEA whose only unknown fact for EU confidential is prompt
+# retention (google-vertex/eu and eu-rep also lack their storage countries, europe-west6
+# its inference countries; google-vertex/global fails inference: ANY).
+VERTEX_EU_REGIONS = {
+    f"google-vertex/{r}"
+    for r in (
+        "europe-central2",
+        "europe-north1",
+        "europe-southwest1",
+        "europe-west1",
+        "europe-west3",
+        "europe-west4",
+        "europe-west8",
+        "europe-west9",
+    )
+}
+# What google-vertex is still asked for EU confidential once its prompt retention is answered.
+VERTEX_STILL_ASKED = [
+    ("google-vertex/eu", "storage_countries"),
+    ("google-vertex/eu-rep", "storage_countries"),
+    ("google-vertex/europe-west6", "inference_countries"),
+]
 
 
 @cache
@@ -125,7 +147,7 @@ def test_google_vertex_is_asked_its_prompt_retention_at_the_policy_line() -> Non
     assert need.file == EU[0]
     assert need.line == policy_line(EU[0], "max_prompt_retention_days")
     assert q.satisfy == "≤ 30 days"
-    assert "google-vertex/eu" in q.unblocked and q.unblocks <= q.targets_needing
+    assert "google-vertex/europe-west3" in q.unblocked and q.unblocks <= q.targets_needing
     assert set(q.unblocked) <= set(q.targets)
 
 
@@ -176,16 +198,15 @@ def test_unblocks_counts_exactly_the_targets_one_answer_permits() -> None:
     view = attested(answer("google-vertex", "{retention: {prompts_days: 0}}"))
     after = Engine().evaluate(policy(EU[0]), view, EU[1], None, AS_OF)
     newly = set(after.permitted) - set(before.permitted)
-    assert newly == set(q.unblocked) == {"google-vertex/eu", "google-vertex/eu-rep"}
-    # and the answered question is gone; google-vertex/global still needs its countries
+    assert newly == set(q.unblocked) == VERTEX_EU_REGIONS
+    # and the answered question is gone; the other Vertex targets still need their countries
     again = questionnaire(EU, view)
     assert ("google-vertex", "retention.prompts_days") not in {
         (x.target, x.fact) for x in again.questions
     }
-    assert {x.fact for x in again.questions if x.target == "google-vertex/global"} == {
-        "inference_countries",
-        "storage_countries",
-    }
+    assert [
+        (x.target, x.fact) for x in again.questions if x.provider == "google-vertex"
+    ] == VERTEX_STILL_ASKED
 
 
 def test_targets_restrict_the_questions() -> None:
@@ -244,7 +265,14 @@ def test_markdown_names_the_fact_rule_line_and_counts(
     block = out[out.index("## google-vertex") :].split("\n## ", 1)[0]
     assert "`google-vertex`: **retention.prompts_days**. Satisfied by: ≤ 30 days." in block
     assert f"confidential.max_prompt_retention_days ({EU[0]}:{line})" in block
-    assert "unblocks 2 (eu, eu-rep); needed by 3 (eu, eu-rep, global)" in block
+    regions = (
+        "europe-central2, europe-north1, europe-southwest1, europe-west1, europe-west3, "
+        "europe-west4"
+    )
+    assert (
+        f"unblocks 8 ({regions}, europe-west8, europe-west9); "
+        f"needed by 11 (eu, eu-rep, {regions}, europe-west6, europe-west8, europe-west9)"
+    ) in block
     numbers = [int(m[1]) for m in QUESTION_LINE.finditer(out)]
     assert numbers == list(range(1, len(questionnaire(EU).questions) + 1))
 
@@ -357,10 +385,7 @@ def test_existing_attestations_remove_answered_questions(
         (r["target"], r["fact"]) for r in csv.DictReader(io.StringIO(before))
     }
     assert ("google-vertex", "retention.prompts_days") not in facts
-    assert facts == [
-        ("google-vertex/global", "inference_countries"),
-        ("google-vertex/global", "storage_countries"),
-    ]
+    assert facts == VERTEX_STILL_ASKED
 
 
 def test_no_questions_is_said_and_exits_zero(
