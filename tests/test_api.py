@@ -160,14 +160,24 @@ def test_permitted_errors_are_problems(client: TestClient) -> None:
 
 
 def test_explain_deployment_and_provider(client: TestClient) -> None:
-    one = client.get(f"{POLICY_URL}/explain/openai/eu", params={"data_class": "confidential"})
+    # ovhcloud/default is the one deployment the shipped catalog permits for confidential
+    one = client.get(
+        f"{POLICY_URL}/explain/ovhcloud/default", params={"data_class": "confidential"}
+    )
     assert one.status_code == 200
     assert one.json()["permitted"] is True
     (target,) = one.json()["targets"]
+    assert target["target"] == "ovhcloud/default"
     assert {c["status"] for c in target["checks"]} == {"pass"}
     many = client.get(f"{POLICY_URL}/explain/openai", params={"data_class": "confidential"})
     assert many.json()["permitted"] is False
     assert len(many.json()["targets"]) > 1
+    # a provider is permitted only when every deployment is: cohere/vault-encrypted is
+    # permitted for internal, its other deployments are not
+    mixed = client.get(f"{POLICY_URL}/explain/cohere", params={"data_class": "internal"}).json()
+    assert mixed["permitted"] is False
+    assert {t["target"]: t["permitted"] for t in mixed["targets"]}["cohere/vault-encrypted"]
+    assert not all(t["permitted"] for t in mixed["targets"])
     problem(client.get(f"{POLICY_URL}/explain/nobody"), 422)
 
 
@@ -267,17 +277,30 @@ def test_evaluate_inline_and_gate_not_yet(client: TestClient) -> None:
 
 def test_gate_endpoint_answers_like_the_cli(client: TestClient) -> None:
     manifest = (ROOT / "tests/manifests/litellm_multi_cloud.yaml").read_text()
+    sovereign = (ROOT / "tests/manifests/litellm_eu_sovereign.yaml").read_text()
     body = {
         "policy": "eu-confidential",
         "data_class": "confidential",
-        "manifests": [{"name": "litellm.yaml", "content": manifest}],
+        "manifests": [
+            {"name": "litellm.yaml", "content": manifest},
+            {"name": "eu.yaml", "content": sovereign},
+        ],
     }
     report = client.post("/v1/orgs/example/gate", json=body)
     assert report.status_code == 200, report.text
     doc = report.json()
-    assert doc["summary"] == {"entries": 6, "violations": 5, "waived": 0}
-    assert {r["line"] for r in doc["results"]} == {5, 9, 13, 17, 22, 26}
-    assert all(r["file"] == "litellm.yaml" for r in doc["results"])
+    # as `clearance gate` says of the two files: only the OVHcloud entry is compliant
+    assert doc["summary"] == {"entries": 16, "violations": 15, "waived": 0}
+    lines: dict[str, set[int]] = {}
+    for r in doc["results"]:
+        lines.setdefault(r["file"], set()).add(r["line"])
+    assert lines == {
+        "litellm.yaml": {5, 9, 13, 17, 22, 26},
+        "eu.yaml": {7, 12, 16, 22, 29, 34, 38, 44, 48, 52},
+    }
+    assert [(r["file"], r["line"], r["targets"]) for r in doc["results"] if r["compliant"]] == [
+        ("eu.yaml", 29, ["ovhcloud/default"])
+    ]
     bad = {**body, "manifests": [{"name": "bad.yaml", "content": "model_list: [\n"}]}
     assert (
         problem(client.post("/v1/orgs/example/gate", json=bad), 422)["problems"][0]["file"]
@@ -289,7 +312,7 @@ def test_gate_endpoint_answers_like_the_cli(client: TestClient) -> None:
 def test_the_gate_endpoint_reads_env_values_and_refuses_includes(client: TestClient) -> None:
     config = (
         "model_list:\n  - model_name: m\n    litellm_params:\n"
-        "      model: openai/gpt-4o\n      api_base: os.environ/BASE\n"
+        "      model: openai/Meta-Llama-3_3-70B-Instruct\n      api_base: os.environ/BASE\n"
     )
     body: dict[str, Any] = {
         "policy": "eu-confidential",
@@ -298,8 +321,16 @@ def test_the_gate_endpoint_reads_env_values_and_refuses_includes(client: TestCli
     }
     unresolved = client.post("/v1/orgs/example/gate", json=body).json()
     assert "environment variable BASE" in unresolved["results"][0]["problem"]
+    # the value decides the deployment: OVHcloud's endpoint is permitted for confidential,
+    # OpenAI's EU endpoint is not
     body["env"] = {"BASE": "https://eu.api.openai.com/v1"}
-    assert client.post("/v1/orgs/example/gate", json=body).json()["compliant"] is True
+    denied = client.post("/v1/orgs/example/gate", json=body).json()
+    assert denied["compliant"] is False
+    assert denied["results"][0]["targets"] == ["openai/eu"]
+    body["env"] = {"BASE": "https://oai.endpoints.kepler.ai.cloud.ovh.net/v1"}
+    allowed = client.post("/v1/orgs/example/gate", json=body).json()
+    assert allowed["compliant"] is True
+    assert allowed["results"][0]["targets"] == ["ovhcloud/default"]
     body["manifests"] = [{"name": "p.yaml", "content": "include: [models.yaml]\n" + config}]
     refused = problem(client.post("/v1/orgs/example/gate", json=body), 422)
     assert refused["code"] == "CLR-G002"

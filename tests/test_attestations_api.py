@@ -41,6 +41,8 @@ def attestations(name: str, *entries: str, org: str = "example") -> str:
 STACKIT_DPA = entry("stackit", "{contracts: [dpa]}", "STACKIT DPA, ticket VR-1")
 IONOS_90 = entry("ionos/de-txl", "{retention: {prompts_days: 90}}", "IONOS retention notice")
 SCALEWAY_90 = entry("scaleway/fr-par", "{retention: {prompts_days: 90}}", "Scaleway notice")
+# ovhcloud/default: the one deployment the shipped catalog permits for confidential
+OVHCLOUD_90 = entry("ovhcloud/default", "{retention: {prompts_days: 90}}", "OVHcloud notice")
 REVIEWS = attestations("vendor-reviews", STACKIT_DPA, IONOS_90)
 
 
@@ -152,16 +154,22 @@ def test_permitted_explain_and_gate_use_the_orgs_attestations(client: TestClient
     litellm_before = client.get(PERMITTED, params={**CONFIDENTIAL, "format": "litellm"})
     assert before.json()["attestations_revision"] is None
     assert "stackit/default" not in before.json()["permitted"]
-    assert "scaleway/fr-par" in before.json()["permitted"]
+    assert "ovhcloud/default" in before.json()["permitted"]
     assert (
-        put(client, attestations("vendor-reviews", STACKIT_DPA, IONOS_90, SCALEWAY_90)).status_code
+        put(client, attestations("vendor-reviews", STACKIT_DPA, IONOS_90, OVHCLOUD_90)).status_code
         == 201
     )
     after = client.get(PERMITTED, params=CONFIDENTIAL)
     body = after.json()
     assert body["attestations_revision"]
     assert "stackit/default" in body["permitted"]  # attested DPA: more permitted
-    assert "scaleway/fr-par" not in body["permitted"]  # attested 90 days: less permitted
+    assert "ovhcloud/default" not in body["permitted"]  # attested 90 days: less permitted
+    (ovh_reason,) = [
+        r
+        for r in body["denied"]["ovhcloud/default"]
+        if r["rule"].endswith("max_prompt_retention_days")
+    ]
+    assert ovh_reason["attested"]["document"] == "OVHcloud notice"
     assert after.headers["etag"] != before.headers["etag"]
     reason = next(
         r for r in body["denied"]["ionos/de-txl"] if r["rule"].endswith("max_prompt_retention_days")

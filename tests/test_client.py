@@ -174,7 +174,8 @@ def test_fresh_answer_then_304_then_cache_only_within_max_staleness(
     assert (first.from_cache, first.age, first.fetched_at) == (False, 0.0, clock.now)
     assert first.etag and first.etag.startswith('W/"')
     assert first.body["policy"] == POLICY and first.body["data_class"] == CLASS
-    assert first.is_permitted("openai/eu") and not first.is_permitted("openai/us")
+    # ovhcloud/default is the one deployment the shipped catalog permits for confidential
+    assert first.is_permitted("ovhcloud/default") and not first.is_permitted("openai/eu")
     assert first.deployments == tuple(first.body["permitted"])
     assert isinstance(first.store_revision, int)
 
@@ -209,16 +210,21 @@ def test_a_policy_change_gives_a_new_etag_and_body(serve: Callable[..., ServePro
     server = serve()
     recorder = Recorder()
     with ClearanceClient(server.base_url, server.api_key or "", transport=recorder) as client:
-        before = client.permitted(ORG, POLICY, CLASS)
+        # internal: OpenAI's deployments are permitted there, so denying openai changes the set
+        before = client.permitted(ORG, POLICY, "internal")
         replace_policy(server, DENY_OPENAI)
-        after = client.permitted(ORG, POLICY, CLASS)
+        after = client.permitted(ORG, POLICY, "internal")
         assert recorder.seen == [200, 200]  # the old ETag no longer matches
         assert after.etag != before.etag
         assert "openai/eu" in before.deployments
         assert not any(d.startswith("openai/") for d in after.deployments)
+        assert after.deployments
+        assert set(after.deployments) == {
+            d for d in before.deployments if not d.startswith("openai/")
+        }
         assert after.store_revision is not None and before.store_revision is not None
         assert after.store_revision > before.store_revision
-        assert client.permitted(ORG, POLICY, CLASS).deployments == after.deployments
+        assert client.permitted(ORG, POLICY, "internal").deployments == after.deployments
         assert recorder.seen == [200, 200, 304]
 
 
@@ -228,7 +234,7 @@ def test_revoked_key_is_unauthorized_and_its_answers_are_forgotten(
     server = serve()
     key = server.new_key(ORG, "router")
     client = ClearanceClient(server.base_url, key, **FAST)
-    assert client.permitted(ORG, POLICY, CLASS).is_permitted("openai/eu")
+    assert client.permitted(ORG, POLICY, CLASS).is_permitted("ovhcloud/default")
     client.permitted(ORG, POLICY, "internal")
     assert client.cached == 2
     revoke(server, key)
@@ -447,7 +453,7 @@ def test_async_client_core_scenarios(serve: Callable[..., ServeProcess]) -> None
             server.base_url, key, max_staleness=60, transport=recorder, clock=clock, **FAST
         )
         first = await client.permitted(ORG, POLICY, CLASS)
-        assert not first.from_cache and first.is_permitted("openai/eu")
+        assert not first.from_cache and first.is_permitted("ovhcloud/default")
         clock.advance(5)
         many = await asyncio.gather(*(client.permitted(ORG, POLICY, CLASS) for _ in range(10)))
         assert all(m.body == first.body and m.age == 0.0 for m in many)

@@ -55,9 +55,10 @@ COMPARED_KEYS = [
 ]
 CONVERGE_S = 2.0
 
-# A change that empties the permitted set of eu-confidential/confidential ...
-DENY_OPENAI = EU_TEXT.replace("  deny: []", "  deny: [openai]")
-# What the shipped catalog permits for EU confidential data, with and without OpenAI.
+# A change that empties the permitted set of eu-confidential/confidential (OVHcloud is the
+# only provider the shipped catalog permits for it) ...
+DENY_OVHCLOUD = EU_TEXT.replace("  deny: []", "  deny: [ovhcloud]")
+# What the shipped catalog permits for EU confidential data, with and without OVHcloud.
 SHIPPED = (
     Engine()
     .evaluate(
@@ -69,12 +70,12 @@ SHIPPED = (
     )
     .permitted
 )
-WITHOUT_OPENAI = [t for t in SHIPPED if not t.startswith("openai/")]
+WITHOUT_OVHCLOUD = [t for t in SHIPPED if not t.startswith("ovhcloud/")]
 
 
 def test_the_expected_sets_tell_the_changes_apart() -> None:
-    assert "openai/eu" in SHIPPED
-    assert WITHOUT_OPENAI != SHIPPED
+    assert "ovhcloud/default" in SHIPPED
+    assert WITHOUT_OVHCLOUD != SHIPPED
 
 
 # ... and one that leaves every decision as it is (same lines, other description).
@@ -211,13 +212,13 @@ def test_seeded_store_answers_like_the_cli(
     cli = json.loads(result.stdout)
     assert {k: api[k] for k in COMPARED_KEYS} == {k: cli[k] for k in COMPARED_KEYS}
     assert decisions_by_target(api) == decisions_by_target(cli)
-    assert "openai/eu" in api["permitted"]
+    assert "ovhcloud/default" in api["permitted"]
     assert isinstance(api["store_revision"], int)
 
-    explained = client.get(EU + "/explain/openai/eu", params=CONFIDENTIAL)
+    explained = client.get(EU + "/explain/ovhcloud/default", params=CONFIDENTIAL)
     assert explained.status_code == 200
     assert explained.json()["permitted"] is True
-    assert [t["target"] for t in explained.json()["targets"]] == ["openai/eu"]
+    assert [t["target"] for t in explained.json()["targets"]] == ["ovhcloud/default"]
 
 
 def test_permitted_etag_and_not_modified(
@@ -236,13 +237,13 @@ def test_permitted_etag_and_not_modified(
     assert again.headers["etag"] == etag
     assert permitted(client).content == first.content  # same answer, same bytes
 
-    replace_eu(client, DENY_OPENAI)
+    replace_eu(client, DENY_OVHCLOUD)
     changed = permitted(client)
-    assert changed.json()["permitted"] == WITHOUT_OPENAI
+    assert changed.json()["permitted"] == WITHOUT_OVHCLOUD
     assert changed.headers["etag"] != etag
     stale = client.get(PERMITTED, params=CONFIDENTIAL, headers={"if-none-match": etag})
     assert stale.status_code == 200
-    assert stale.json()["permitted"] == WITHOUT_OPENAI
+    assert stale.json()["permitted"] == WITHOUT_OVHCLOUD
 
 
 def test_permitted_etag_stays_when_only_the_description_changes(
@@ -397,10 +398,10 @@ def test_catalog_import_while_serving(
 
     changed = tmp_path / "catalog"
     shutil.copytree(CATALOG, changed)
-    openai = changed / "providers" / "openai.yaml"
-    text = openai.read_text()
-    assert "  prompts_days: 30\n" in text
-    openai.write_text(text.replace("  prompts_days: 30\n", "  prompts_days: 60\n"))
+    ovhcloud = changed / "providers" / "ovhcloud.yaml"
+    text = ovhcloud.read_text()
+    assert "  prompts_days: 0\n" in text
+    ovhcloud.write_text(text.replace("  prompts_days: 0\n", "  prompts_days: 60\n"))
 
     result = run_cli("catalog", "import", str(changed), "--database", database_url)
     assert result.returncode == ExitCode.OK, result.stdout + result.stderr
@@ -412,10 +413,11 @@ def test_catalog_import_while_serving(
     wait_for(converged, timeout=5)
     assert time.monotonic() - imported < CONVERGE_S
     after = permitted(client)
-    assert "openai/eu" not in after.json()["permitted"]
+    assert "ovhcloud/default" in before.json()["permitted"]
+    assert "ovhcloud/default" not in after.json()["permitted"]
     assert after.json()["catalog_revision"] != old_revision
     assert "confidential.max_prompt_retention_days" in {
-        r["rule"] for r in after.json()["denied"]["openai/eu"]
+        r["rule"] for r in after.json()["denied"]["ovhcloud/default"]
     }
     new_revision = client.get("/readyz").json()["catalog_revision"]
     assert new_revision == after.json()["catalog_revision"]
@@ -454,11 +456,11 @@ def test_min_revision_ahead_of_the_replica_is_stale_and_errors_are_problems(
         503,
     )
 
-    written = replace_eu(client, DENY_OPENAI)  # read-your-writes: the writer's replica moved
+    written = replace_eu(client, DENY_OVHCLOUD)  # read-your-writes: the writer's replica moved
     new_revision = int(written.headers["x-clearance-revision"])
     assert new_revision > revision
     fresh = permitted(client, min_revision=new_revision)
-    assert fresh.json()["permitted"] == WITHOUT_OPENAI
+    assert fresh.json()["permitted"] == WITHOUT_OVHCLOUD
 
     # Every other error is problem+json too, never a traceback.
     assert_problem(client.get("/v1/orgs/example/policies/nope/permitted"), 404)
@@ -532,7 +534,7 @@ def test_two_replicas_on_one_postgresql_converge(
     before = permitted(b)
     assert permitted(a).content == before.content
 
-    written = replace_eu(a, DENY_OPENAI)
+    written = replace_eu(a, DENY_OVHCLOUD)
     wrote = time.monotonic()
     target = int(written.headers["x-clearance-revision"])
 
@@ -541,7 +543,7 @@ def test_two_replicas_on_one_postgresql_converge(
     while True:
         response = b.get(PERMITTED, params={**CONFIDENTIAL, "min_revision": target})
         if response.status_code == 200:
-            assert response.json()["permitted"] == WITHOUT_OPENAI
+            assert response.json()["permitted"] == WITHOUT_OVHCLOUD
             break
         assert_problem(response, 503)
         seen_stale = True
