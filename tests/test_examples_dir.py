@@ -121,7 +121,9 @@ def test_litellm_proxy_config_and_hook(registry: dict[str, str]) -> None:
         report = json.loads(gate.stdout)
         passed = [r for r in report["results"] if r["compliant"]]
         assert len(asyncio.run(kept(data_class))) == len(passed), (data_class, report)
-    assert asyncio.run(kept("confidential")) == ["https://eu.api.openai.com/v1"]
+    # OVHcloud AI Endpoints: the one deployment eu-confidential permits for confidential
+    ovh = "https://oai.endpoints.kepler.ai.cloud.ovh.net/v1"
+    assert asyncio.run(kept("confidential")) == [ovh]
 
 
 def test_examples_readme_lists_every_example() -> None:

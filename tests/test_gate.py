@@ -50,17 +50,37 @@ def test_litellm_config_across_clouds_and_regions(
     assert results[9]["targets"] == ["amazon-bedrock/us-east-1"]
     assert "confidential.inference_within" in results[9]["rules"]
     assert results[13]["provider"] == "google-vertex"
-    assert "no deployment in region 'europe-west4'" in results[13]["message"]
+    assert "no deployment in region 'europe-west12'" in results[13]["message"]
     assert results[13]["rules"] == ["gate.unresolved"]
     azure = results[17]
     assert azure["provider"] == "azure-openai"
     assert len(azure["targets"]) > 1  # no region: every deployment it may use must pass
-    assert results[22]["targets"] == ["openai/eu"]
-    assert results[22]["compliant"] is True
+    assert results[22]["targets"] == ["openai/eu"]  # the prefix's deployment by api_base host
+    # openai/eu is denied for confidential since the precise catalog: its inference and
+    # storage countries and prompt retention are unknown (fail closed)
+    assert results[22]["compliant"] is False
+    assert "confidential.inference_within" in results[22]["rules"]
+    outcomes = {d["fact"]: d["outcome"] for d in results[22]["denied"]["openai/eu"]}
+    assert outcomes["inference_countries"] == "unknown"
     assert results[26]["provider"] == "openai"  # no prefix: matched by the api_base host
     assert results[26]["targets"] == ["openai/us"]
     assert results[26]["compliant"] is False
-    assert doc["summary"] == {"entries": 6, "violations": 5, "waived": 0}
+    assert doc["summary"] == {"entries": 6, "violations": 6, "waived": 0}
+    # an entry whose api_base host is a deployment permitted for confidential passes
+    code, doc = report(
+        app,
+        runner,
+        str(MANIFESTS / "litellm_eu_sovereign.yaml"),
+        *POLICY,
+        "--data-class",
+        "confidential",
+    )
+    ovh = by_line(doc)[29]
+    assert (ovh["provider"], ovh["targets"], ovh["compliant"]) == (
+        "ovhcloud",
+        ["ovhcloud/default"],
+        True,
+    )
 
 
 def test_an_entrys_own_class_and_the_gates_class_both_apply(
@@ -68,7 +88,8 @@ def test_an_entrys_own_class_and_the_gates_class_both_apply(
 ) -> None:
     """A manifest cannot lower the class CI checks: `data_class: confidential` in the
     manifest under `--data-class restricted` must pass both (it used to pass confidential
-    only, which `restricted` denies)."""
+    only, which `restricted` denies). The entry is ovhcloud/default, the one deployment the
+    shipped catalog permits for confidential: only the rules `restricted` adds fail."""
     code, doc = report(
         app,
         runner,
@@ -80,7 +101,8 @@ def test_an_entrys_own_class_and_the_gates_class_both_apply(
     results = by_line(doc)
     assert results[4]["data_class"] == "confidential + restricted"
     assert results[4]["compliant"] is False
-    assert results[4]["rules"] == ["restricted.min_evidence_trust"]
+    # its decryption country is unknown and its evidence below self-declared
+    assert results[4]["rules"] == ["restricted.decryption_within", "restricted.min_evidence_trust"]
     assert results[6]["data_class"] == "internal + restricted"
     assert "internal.training" in results[6]["rules"]  # mistral trains unless opted out
     assert results[8]["data_class"] == "restricted"  # --data-class where the entry names none
@@ -95,7 +117,8 @@ def test_only_compliant_entries_exit_zero(
     app: typer.Typer, runner: CliRunner, tmp_path: Path, in_repo: Path
 ) -> None:
     manifest = tmp_path / "ok.yaml"
-    manifest.write_text("kind: clearance/deployment\nuses:\n  - provider: openai/eu\n")
+    # ovhcloud/default: the one deployment the shipped catalog permits for confidential
+    manifest.write_text("kind: clearance/deployment\nuses:\n  - provider: ovhcloud/default\n")
     code, out, _ = gate(app, runner, str(manifest), *POLICY, "--data-class", "confidential")
     assert code == ExitCode.OK
     assert "1 entries checked, 0 violation(s)" in out
@@ -184,6 +207,17 @@ def test_every_format_matches_its_golden_file(
     assert out == golden.read_text()
 
 
+# Both LiteLLM configs: every entry is a violation for confidential but the OVHcloud one
+# (litellm_eu_sovereign.yaml:29, the one deployment the shipped catalog permits for it).
+LITELLM_CONFIGS = [
+    "tests/manifests/litellm_multi_cloud.yaml",
+    "tests/manifests/litellm_eu_sovereign.yaml",
+]
+VIOLATIONS = {("litellm_multi_cloud.yaml", line) for line in (5, 9, 13, 17, 22, 26)} | {
+    ("litellm_eu_sovereign.yaml", line) for line in (7, 12, 16, 22, 34, 38, 44, 48, 52)
+}
+
+
 def test_sarif_is_valid_against_the_official_schema(
     app: typer.Typer, runner: CliRunner, in_repo: Path
 ) -> None:
@@ -194,7 +228,7 @@ def test_sarif_is_valid_against_the_official_schema(
     _, out, _ = gate(
         app,
         runner,
-        str(MANIFESTS / "litellm_multi_cloud.yaml"),
+        *LITELLM_CONFIGS,
         *POLICY,
         "--data-class",
         "confidential",
@@ -209,8 +243,14 @@ def test_sarif_is_valid_against_the_official_schema(
     assert len(rule_ids) == len(set(rule_ids))
     assert all(rule["help"]["text"] for rule in run["tool"]["driver"]["rules"])
     assert {r["ruleId"] for r in run["results"]} == set(rule_ids)
-    lines = {r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in run["results"]}
-    assert lines == {9, 13, 17, 26, 5}
+    lines = {
+        (
+            Path(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]).name,
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in run["results"]
+    }
+    assert lines == VIOLATIONS  # the compliant OVHcloud entry has no result
 
 
 def test_junit_parses_with_one_testcase_per_entry(
@@ -221,7 +261,7 @@ def test_junit_parses_with_one_testcase_per_entry(
     _, out, _ = gate(
         app,
         runner,
-        str(MANIFESTS / "litellm_multi_cloud.yaml"),
+        *LITELLM_CONFIGS,
         *POLICY,
         "--data-class",
         "confidential",
@@ -231,9 +271,12 @@ def test_junit_parses_with_one_testcase_per_entry(
     suite = ElementTree.fromstring(out).find("testsuite")
     assert suite is not None
     cases = suite.findall("testcase")
-    assert len(cases) == 6
-    assert suite.get("failures") == "5"
-    assert sum(case.find("failure") is not None for case in cases) == 5
+    assert len(cases) == 16
+    assert suite.get("failures") == "15"
+    assert sum(case.find("failure") is not None for case in cases) == 15
+    (passed,) = [case for case in cases if case.find("failure") is None]
+    assert passed.get("classname") == "tests/manifests/litellm_eu_sovereign.yaml"
+    assert (passed.get("name") or "").startswith("line 29: ")
 
 
 def test_github_annotations_point_at_file_and_line(
@@ -242,7 +285,7 @@ def test_github_annotations_point_at_file_and_line(
     _, out, _ = gate(
         app,
         runner,
-        "tests/manifests/litellm_multi_cloud.yaml",
+        *LITELLM_CONFIGS,
         *POLICY,
         "--data-class",
         "confidential",
@@ -250,11 +293,16 @@ def test_github_annotations_point_at_file_and_line(
         "github",
     )
     lines = out.splitlines()
-    assert len(lines) == 5
-    assert all(
-        line.startswith("::error file=tests/manifests/litellm_multi_cloud.yaml,line=")
+    assert len(lines) == 15
+    assert all(line.startswith("::error file=tests/manifests/litellm_") for line in lines)
+    pointed = {
+        (
+            Path(line.split("file=", 1)[1].split(",", 1)[0]).name,
+            int(line.split(",line=")[1].split(",")[0]),
+        )
         for line in lines
-    )
+    }
+    assert pointed == VIOLATIONS  # the compliant OVHcloud entry has no annotation
     assert all("\n" not in line for line in lines)
 
 

@@ -19,6 +19,10 @@ from typer.testing import CliRunner
 from cli.exitcodes import ExitCode
 from tests.gating import POLICY, entry, run
 
+# OVHcloud AI Endpoints: the one deployment the shipped catalog permits for confidential
+OVH = "https://oai.endpoints.kepler.ai.cloud.ovh.net/v1"
+OVH_MODEL = "openai/Meta-Llama-3_3-70B-Instruct"
+
 # --- 1. values read from the environment ----------------------------------------------------
 
 
@@ -43,11 +47,14 @@ def test_an_api_base_the_gate_cannot_read_is_a_violation_not_the_public_api(
 def test_env_values_given_on_the_command_line_decide(
     app: typer.Typer, runner: CliRunner, tmp_path: Path, in_repo: Path
 ) -> None:
-    text = entry("openai/gpt-4o", api_base="os.environ/VLLM_URL")
-    eu = "VLLM_URL=https://eu.api.openai.com/v1"
-    code, doc, _ = run(app, runner, tmp_path, text, "--data-class", "confidential", "--env", eu)
+    text = entry(OVH_MODEL, api_base="os.environ/VLLM_URL")
+    ovh = f"VLLM_URL={OVH}"
+    code, doc, _ = run(app, runner, tmp_path, text, "--data-class", "confidential", "--env", ovh)
     assert code == ExitCode.OK
-    assert doc["results"][0]["targets"] == ["openai/eu"]
+    assert doc["results"][0]["targets"] == ["ovhcloud/default"]
+    us = "VLLM_URL=https://us.api.openai.com/v1"
+    code, doc, _ = run(app, runner, tmp_path, text, "--data-class", "confidential", "--env", us)
+    assert (code, doc["results"][0]["targets"]) == (ExitCode.FAILED, ["openai/us"])
     env_file = tmp_path / "proxy.env"
     env_file.write_text(
         "# the proxy's environment\nexport VLLM_URL=https://vllm.internal:8000/v1\n"
@@ -101,9 +108,7 @@ def test_included_model_lists_are_checked_at_their_own_file_and_line(
     (tmp_path / "models" / "extra.yaml").write_text(
         "# included\n" + entry("openai/gpt-4o", api_base="https://us.api.openai.com/v1")
     )
-    parent = "include:\n  - models/extra.yaml\n" + entry(
-        "openai/gpt-4o", api_base="https://eu.api.openai.com/v1"
-    )
+    parent = "include:\n  - models/extra.yaml\n" + entry(OVH_MODEL, api_base=OVH)
     code, doc, _ = run(app, runner, tmp_path, parent, "--data-class", "confidential")
     assert code == ExitCode.FAILED
     files = [(Path(r["file"]).name, r["line"], r["compliant"]) for r in doc["results"]]
@@ -184,12 +189,13 @@ def test_a_cross_region_profile_reaches_its_geography_not_only_the_source_region
 def test_a_profile_the_catalog_does_not_model_and_an_endpoint_override_are_unresolved(
     app: typer.Typer, runner: CliRunner, tmp_path: Path, in_repo: Path
 ) -> None:
-    jp = entry(
-        "bedrock/jp.anthropic.claude-haiku-4-5-20251001-v1:0", aws_region_name="ap-northeast-1"
+    # `ca.` is a profile prefix the catalog does not model (`jp.` now is a deployment)
+    ca = entry(
+        "bedrock/ca.anthropic.claude-haiku-4-5-20251001-v1:0", aws_region_name="ca-central-1"
     )
-    code, doc, _ = run(app, runner, tmp_path, jp, "--data-class", "public")
+    code, doc, _ = run(app, runner, tmp_path, ca, "--data-class", "public")
     assert code == ExitCode.FAILED
-    assert "inference profile 'jp'" in doc["results"][0]["problem"]
+    assert "inference profile 'ca'" in doc["results"][0]["problem"]
     override = entry(
         "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0",
         aws_region_name="eu-central-1",
@@ -254,21 +260,31 @@ def test_a_litellm_entry_sent_to_openrouter_reaches_the_upstreams_it_pins(
     app: typer.Typer, runner: CliRunner, tmp_path: Path, in_repo: Path
 ) -> None:
     # OpenRouter forwards to an upstream of its choosing (free models may reach providers
-    # that train): unpinned, the entry used to pass `internal` on OpenRouter's own facts
+    # that train): unpinned, the entry used to pass on OpenRouter's own facts. Judged under
+    # `public` (every deployment permitted): OpenRouter's own training is unknown in the
+    # catalog, so under `internal` its own facts deny it whatever the pinning.
     paid = entry("openrouter/meta-llama/llama-3.3-70b-instruct")
-    code, doc, _ = run(app, runner, tmp_path, paid, "--data-class", "internal")
+    code, doc, _ = run(app, runner, tmp_path, paid, "--data-class", "public")
     assert code == ExitCode.FAILED
     assert "OpenRouter forwards the prompt" in doc["results"][0]["problem"]
     pin = "      extra_body: {provider: {only: [anthropic], allow_fallbacks: false}}\n"
     free = entry("openrouter/meta-llama/llama-3.3-70b-instruct:free") + pin
-    code, doc, _ = run(app, runner, tmp_path, free, "--data-class", "internal")
+    code, doc, _ = run(app, runner, tmp_path, free, "--data-class", "public")
     assert code == ExitCode.FAILED  # pinned, but free endpoints may log and train
     assert "is a free variant" in doc["results"][0]["problem"]
     pinned = paid + pin
-    code, doc, _ = run(app, runner, tmp_path, pinned, "--data-class", "internal")
+    code, doc, _ = run(app, runner, tmp_path, pinned, "--data-class", "public")
     targets = doc["results"][0]["targets"]
     assert {t.split("/")[0] for t in targets} == {"openrouter", "anthropic"}
     assert code == ExitCode.OK
+    # under `internal` the pinned upstream is judged on its own facts (anthropic passes) and
+    # OpenRouter on its own: training_on_customer_data unknown, denied (fail closed)
+    code, doc, _ = run(app, runner, tmp_path, pinned, "--data-class", "internal")
+    assert code == ExitCode.FAILED
+    (result,) = doc["results"]
+    assert {t.split("/")[0] for t in result["targets"]} == {"openrouter", "anthropic"}
+    assert result["rules"] == ["internal.training"]
+    assert {t.split("/")[0] for t in result["denied"]} == {"openrouter"}
     unknown = paid + "      extra_body: {provider: {only: [anthropic, nextbit]}}\n"
     code, doc, _ = run(app, runner, tmp_path, unknown, "--data-class", "public")
     assert code == ExitCode.FAILED
@@ -282,16 +298,16 @@ def test_anchors_and_merge_keys_are_expanded_in_manifests_only(
     app: typer.Typer, runner: CliRunner, tmp_path: Path, in_repo: Path
 ) -> None:
     text = (
-        "x-eu: &eu\n  api_base: https://eu.api.openai.com/v1\n"
+        f"x-ovh: &ovh\n  api_base: {OVH}\n"
         "model_list:\n"
-        "  - model_name: a\n    litellm_params:\n      <<: *eu\n      model: openai/gpt-4o\n"
-        "  - model_name: b\n    litellm_params:\n      <<: *eu\n      model: openai/gpt-4o-mini\n"
+        f"  - model_name: a\n    litellm_params:\n      <<: *ovh\n      model: {OVH_MODEL}\n"
+        "  - model_name: b\n    litellm_params:\n      <<: *ovh\n      model: openai/gpt-4o-mini\n"
         "      api_base: https://us.api.openai.com/v1\n"
     )
     code, doc, _ = run(app, runner, tmp_path, text, "--data-class", "confidential")
     assert code == ExitCode.FAILED
     assert [(r["targets"], r["compliant"]) for r in doc["results"]] == [
-        (["openai/eu"], True),
+        (["ovhcloud/default"], True),
         (["openai/us"], False),
     ]
     laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(

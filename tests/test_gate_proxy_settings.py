@@ -7,6 +7,7 @@ URL LiteLLM would call) and each test failed before the fix."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,35 @@ SCALEWAY = (
     "      model: scaleway/qwen3-235b-a22b-instruct-2507\n"
 )
 
+# The cases below are about where the proxy sends a prompt, not about the shipped facts: they
+# need an entry permitted for confidential whose prefix LiteLLM routes by itself. No shipped
+# deployment with a LiteLLM prefix is (scaleway/fr-par lost it when its training, storage and
+# prompt retention became unknown; ibm-watsonx/eu-de when its inference country did), so the
+# shipped catalog is copied with that provider replaced by a stand-in whose facts pass.
+FACTS = (
+    "training_on_customer_data: never\ncontracts: [dpa]\nretention: {prompts_days: 0}\n"
+    "storage_countries: []\n"
+)
+SCALEWAY_STAND_IN = (
+    "id: scaleway\nname: Scaleway stand-in\nheadquarters: FR\n"
+    "aliases: {litellm: [scaleway], hosts: [api.scaleway.ai]}\n" + FACTS + "deployments:\n"
+    "  - {id: fr-par, cloud_regions: [fr-par], inference_countries: [FR]}\n"
+)
+WATSONX_STAND_IN = (
+    "id: ibm-watsonx\nname: IBM watsonx.ai stand-in\nheadquarters: US\n"
+    "aliases: {litellm: [watsonx]}\n" + FACTS + "deployments:\n"
+    "  - {id: us-south, hosts: [us-south.ml.cloud.ibm.com], inference_countries: [US]}\n"
+    "  - {id: eu-de, hosts: [eu-de.ml.cloud.ibm.com], inference_countries: [DE]}\n"
+)
+
+
+def stand_in(tmp_path: Path, provider: str, text: str) -> tuple[str, str]:
+    """`--catalog` for the shipped catalog with `provider` replaced by `text`."""
+    root = tmp_path / "catalog"
+    shutil.copytree(ROOT / "provider_catalog" / "providers", root / "providers")
+    (root / "providers" / f"{provider}.yaml").write_text(text)
+    return "--catalog", str(root)
+
 
 def verdict(
     app: typer.Typer, runner: CliRunner, tmp_path: Path, text: str, data_class: str, *extra: str
@@ -38,10 +68,16 @@ def verdict(
 def test_the_scaleway_entry_alone_is_compliant_for_confidential(
     app: typer.Typer, runner: CliRunner, tmp_path: Path, in_repo: Path
 ) -> None:
-    """The baseline every case below changes: scaleway/fr-par is permitted."""
-    code, result = verdict(app, runner, tmp_path, "model_list:\n" + SCALEWAY, "confidential")
+    """The baseline every case below changes: scaleway/fr-par (the stand-in) is permitted."""
+    catalog = stand_in(tmp_path, "scaleway", SCALEWAY_STAND_IN)
+    text = "model_list:\n" + SCALEWAY
+    code, result = verdict(app, runner, tmp_path, text, "confidential", *catalog)
     assert code == ExitCode.OK
     assert result["targets"] == ["scaleway/fr-par"]
+    # the shipped scaleway/fr-par is denied for confidential: training is unknown
+    code, result = verdict(app, runner, tmp_path, text, "confidential")
+    assert code == ExitCode.FAILED
+    assert "confidential.training" in result["rules"]
 
 
 @pytest.mark.parametrize(
@@ -84,7 +120,9 @@ def test_proxy_wide_settings_that_move_the_prompt_are_read(
     entry = SCALEWAY
     if "credential_list" in config:
         entry += "      litellm_credential_name: scw\n"
-    code, result = verdict(app, runner, tmp_path, config + "model_list:\n" + entry, "confidential")
+    catalog = stand_in(tmp_path, "scaleway", SCALEWAY_STAND_IN)
+    text = config + "model_list:\n" + entry
+    code, result = verdict(app, runner, tmp_path, text, "confidential", *catalog)
     assert code == ExitCode.FAILED
     assert says in json.dumps(result)
 
@@ -109,10 +147,16 @@ def test_the_hook_judges_the_endpoint_a_request_names() -> None:
     policy = load_policy(ROOT / "policies" / "eu-confidential.yaml")
     evaluation = Engine().evaluate(policy, catalog, "confidential")
     view = to_litellm(evaluation, catalog, policy.data_class("confidential"))
-    eu = {"litellm_params": {"model": "openai/gpt-4o", "api_base": "https://eu.api.openai.com"}}
-    assert keep_permitted([view], [eu], "gpt", {}) == [eu]
+    # OVHcloud's endpoint: the one deployment the shipped catalog permits for confidential
+    ovh = {
+        "litellm_params": {
+            "model": "openai/Meta-Llama-3_3-70B-Instruct",
+            "api_base": "https://oai.endpoints.kepler.ai.cloud.ovh.net/v1",
+        }
+    }
+    assert keep_permitted([view], [ovh], "llama", {}) == [ovh]
     us = {"api_base": "https://us.api.openai.com/v1"}
-    assert keep_permitted([view], [eu], "gpt", {}, overrides=us) == []
+    assert keep_permitted([view], [ovh], "llama", {}, overrides=us) == []
     # an OpenRouter deployment pinned in the config, unpinned by the request's extra_body
     public = to_litellm(
         Engine().evaluate(policy, catalog, "public"), catalog, policy.data_class("public")
@@ -131,15 +175,22 @@ def test_watsonx_takes_its_endpoint_from_watsonx_url_not_region_name(
         "model_list:\n  - model_name: granite\n    litellm_params:\n"
         "      model: watsonx/ibm/granite-3-8b-instruct\n      region_name: eu-de\n"
     )
-    code, result = verdict(app, runner, tmp_path, text, "confidential")
+    catalog = stand_in(tmp_path, "ibm-watsonx", WATSONX_STAND_IN)
+    code, result = verdict(app, runner, tmp_path, text, "confidential", *catalog)
     assert code == ExitCode.FAILED  # every ibm-watsonx deployment: region_name moves nothing
-    assert len(result["targets"]) > 1
+    assert result["targets"] == ["ibm-watsonx/eu-de", "ibm-watsonx/us-south"]
     us = "WATSONX_URL=https://us-south.ml.cloud.ibm.com"
-    code, result = verdict(app, runner, tmp_path, text, "confidential", "--env", us)
-    assert result["targets"] == ["ibm-watsonx/us-south"]
+    code, result = verdict(app, runner, tmp_path, text, "confidential", "--env", us, *catalog)
+    assert (code, result["targets"]) == (ExitCode.FAILED, ["ibm-watsonx/us-south"])
     eu = "WATSONX_URL=https://eu-de.ml.cloud.ibm.com"
-    code, result = verdict(app, runner, tmp_path, text, "confidential", "--env", eu)
+    code, result = verdict(app, runner, tmp_path, text, "confidential", "--env", eu, *catalog)
     assert (code, result["targets"]) == (ExitCode.OK, ["ibm-watsonx/eu-de"])
+    # the shipped catalog resolves the same way: every deployment, then the URL's region
+    # (ibm-watsonx/eu-de is denied there: its inference country is unknown)
+    code, result = verdict(app, runner, tmp_path, text, "confidential")
+    assert len(result["targets"]) > 1
+    code, result = verdict(app, runner, tmp_path, text, "confidential", "--env", eu)
+    assert (code, result["targets"]) == (ExitCode.FAILED, ["ibm-watsonx/eu-de"])
 
 
 def test_plain_http_to_a_catalog_host_is_unresolved(

@@ -1,11 +1,14 @@
 """The LiteLLM hook end to end: a real `litellm.Router` with two OpenAI-compatible fake
-upstreams on loopback (standing in for OpenAI's EU and US endpoints, which we cannot call
-here), a real `clearance serve` process, and the real async client.
+upstreams on loopback (standing in for OVHcloud AI Endpoints in the EU and OpenAI's US
+endpoint, which we cannot call here), a real `clearance serve` process, and the real async
+client.
 
 The upstreams listen on 127.0.0.1 and 127.0.0.2; the registry serves a copy of the shipped
-catalog in which those are hosts of `openai/eu` and `openai/us` (an `api_base` host the
-catalog does not know is never permitted). `eu-confidential` permits only `openai/eu` for
-confidential data and both for public data.
+catalog in which those are hosts of `ovhcloud/default` and `openai/us` (an `api_base` host
+the catalog does not know is never permitted). `eu-confidential` permits only
+`ovhcloud/default` for confidential data (the one deployment the shipped catalog permits for
+it; `openai/eu` was, until its countries and prompt retention became unknown) and both for
+public data.
 """
 
 from __future__ import annotations
@@ -31,19 +34,25 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network at i
 
 POLICY = "eu-confidential"
 HOSTS = {"eu": "127.0.0.1", "us": "127.0.0.2"}
+# the catalog entry each fake upstream's address is added to: a provider and its deployment
+# (None: the provider's own hosts, for a provider without deployments)
+STANDS_FOR = {"eu": ("ovhcloud", None), "us": ("openai", "us")}
 
 
 def serve_with_loopback_hosts(tmp_path: Path) -> ServeProcess:
-    """A registry whose catalog names the fake upstreams' addresses as OpenAI's EU and US
-    hosts (imported with the real CLI before the process starts)."""
+    """A registry whose catalog names the fake upstreams' addresses as OVHcloud's and
+    OpenAI's US hosts (imported with the real CLI before the process starts)."""
     catalog = tmp_path / "catalog"
     shutil.copytree(ROOT / "provider_catalog", catalog)
-    path = catalog / "providers" / "openai.yaml"
-    data = yaml.safe_load(path.read_text())
-    for deployment in data["deployments"]:
-        if deployment["id"] in HOSTS:
-            deployment["hosts"].append(HOSTS[deployment["id"]])
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    for region, (provider, deployment_id) in STANDS_FOR.items():
+        path = catalog / "providers" / f"{provider}.yaml"
+        data = yaml.safe_load(path.read_text())
+        if deployment_id is None:
+            data["aliases"]["hosts"].append(HOSTS[region])
+        else:
+            (deployment,) = [d for d in data["deployments"] if d["id"] == deployment_id]
+            deployment["hosts"].append(HOSTS[region])
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
     database = f"sqlite:///{tmp_path / 'h.db'}"
     done = run_cli("catalog", "import", str(catalog), "--database", database)
     assert done.returncode == 0, done.stderr
