@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from cli.exitcodes import ExitCode
 
 CONFIDENTIAL = ["--policy", "policies/eu-confidential.yaml", "--data-class", "confidential"]
+INTERNAL = ["--policy", "policies/eu-confidential.yaml", "--data-class", "internal"]
 AS_OF = ["--as-of", "2026-11-26"]
 SPEC_KEYS = [
     "policy",
@@ -117,20 +118,21 @@ def test_unknown_format_is_an_error(app: typer.Typer, runner: CliRunner, in_repo
 
 
 def test_explain_exit_codes(app: typer.Typer, runner: CliRunner, in_repo: Path) -> None:
-    code, out, _ = run(app, runner, "explain", "openai/eu", *CONFIDENTIAL, *AS_OF)
+    code, out, _ = run(app, runner, "explain", "ovhcloud/default", *CONFIDENTIAL, *AS_OF)
     assert code == ExitCode.OK and "PERMITTED" in out
     code, out, _ = run(app, runner, "explain", "deepseek", *CONFIDENTIAL, *AS_OF)
     assert code == ExitCode.FAILED and "DENIED" in out and "FAIL" in out
-    code, out, _ = run(app, runner, "explain", "openai", *CONFIDENTIAL, *AS_OF)
+    # for internal data, Cohere's encrypted vault is permitted but its other deployments not
+    code, out, _ = run(app, runner, "explain", "cohere", *INTERNAL, *AS_OF)
     assert code == ExitCode.FAILED, "a provider with any denied deployment is not permitted"
-    assert "openai/eu: PERMITTED" in out and "openai/global: DENIED" in out
+    assert "cohere/vault-encrypted: PERMITTED" in out and "cohere/saas: DENIED" in out
 
 
 def test_explain_json_lists_every_requirement_with_evidence(
     app: typer.Typer, runner: CliRunner, in_repo: Path
 ) -> None:
     code, out, _ = run(
-        app, runner, "explain", "openai/eu", *CONFIDENTIAL, *AS_OF, "--format", "json"
+        app, runner, "explain", "ovhcloud/default", *CONFIDENTIAL, *AS_OF, "--format", "json"
     )
     assert code == ExitCode.OK
     (item,) = json.loads(out)
