@@ -11,6 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from cli.exitcodes import ExitCode
+from tests.catalogs import VERTEX_EEA_REGIONS
 
 CONFIDENTIAL = ["--policy", "policies/eu-confidential.yaml", "--data-class", "confidential"]
 AS_OF = ["--as-of", "2026-11-26"]
@@ -19,21 +20,7 @@ ENTRIES = {
     "google-vertex": "facts: {retention: {prompts_days: 0, zero_data_retention: default}}",
     "ionos/de-txl": "facts: {retention: {prompts_days: 90}}",
 }
-# The Vertex regions in the EEA that a provider-level prompt-retention answer permits
-# (google-vertex/eu and eu-rep stay denied: their storage countries are unknown).
-VERTEX_EU = [
-    f"google-vertex/{r}"
-    for r in (
-        "europe-central2",
-        "europe-north1",
-        "europe-southwest1",
-        "europe-west1",
-        "europe-west3",
-        "europe-west4",
-        "europe-west8",
-        "europe-west9",
-    )
-]
+VERTEX_EU = list(VERTEX_EEA_REGIONS)
 
 
 def _set(root: Path, *targets: str, name: str = "reviews", expires: str = "2027-06-01") -> Path:

@@ -38,28 +38,13 @@ from registry.engine.requirements import SPECS, TRUST_FACT
 from registry.errors import AttestationError
 from registry.policy.loader import LoadedPolicy, load_policy
 from registry.policy.models import REQUIREMENT_KEYS
-from tests.catalogs import write_synthetic
+from tests.catalogs import VERTEX_EEA_REGIONS, write_synthetic
 from tests.conftest import ROOT
 
 AS_OF = date(2026, 11, 26)
 EU = ("policies/eu-confidential.yaml", "confidential")
 PHI = ("policies/hipaa-phi.yaml", "phi")
-# The Vertex regions in the EEA whose only unknown fact for EU confidential is prompt
-# retention (google-vertex/eu and eu-rep also lack their storage countries, europe-west6
-# its inference countries; google-vertex/global fails inference: ANY).
-VERTEX_EU_REGIONS = {
-    f"google-vertex/{r}"
-    for r in (
-        "europe-central2",
-        "europe-north1",
-        "europe-southwest1",
-        "europe-west1",
-        "europe-west3",
-        "europe-west4",
-        "europe-west8",
-        "europe-west9",
-    )
-}
+VERTEX_EU_REGIONS = set(VERTEX_EEA_REGIONS)
 # What google-vertex is still asked for EU confidential once its prompt retention is answered.
 VERTEX_STILL_ASKED = [
     ("google-vertex/eu", "storage_countries"),
