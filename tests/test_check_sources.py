@@ -60,7 +60,7 @@ class _Fixtures(BaseHTTPRequestHandler):
             self.end_headers()
             return
         if path == "/slow":
-            time.sleep(2.0)
+            time.sleep(6.0)  # well past the 3 s timeout even on a loaded machine
         if path == "/gone":
             self._send(404, "<html><body>Not found</body></html>")
         elif path == "/error":
@@ -148,7 +148,7 @@ def test_every_state_is_reported_and_a_gone_high_stakes_quote_fails(
     root = _catalog(tmp_path, server, pages)
     result = runner.invoke(
         app,
-        ["catalog", "check-sources", "--catalog", str(root), "--format", "json", "--timeout", "1"],
+        ["catalog", "check-sources", "--catalog", str(root), "--format", "json", "--timeout", "3"],
     )
     assert result.exit_code == ExitCode.FAILED, result.output
     found = {r["url"].removeprefix(server): r for r in json.loads(result.stdout)["results"]}
@@ -169,7 +169,7 @@ def test_every_state_is_reported_and_a_gone_high_stakes_quote_fails(
     assert set(_Fixtures.agents) == {USER_AGENT}
 
     text = runner.invoke(
-        app, ["catalog", "check-sources", "--catalog", str(root), "--timeout", "1"]
+        app, ["catalog", "check-sources", "--catalog", str(root), "--timeout", "3"]
     )
     assert text.exit_code == ExitCode.FAILED
     assert (
