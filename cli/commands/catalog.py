@@ -102,7 +102,8 @@ def coverage_command(catalog: CatalogOpt = None) -> None:
     """Per provider and key fact: known, inferred, unsourced or unknown, and the totals."""
     from registry.catalog.review import COVERED, KEY_FACTS, coverage
 
-    rows = coverage(read_catalog(catalog))
+    loaded = read_catalog(catalog)
+    rows = coverage(loaded)
     mark = {"known": "+", "inferred": "~", "unsourced": "?", "unknown": "."}
     numbers = "  ".join(f"{i + 1:>2}" for i in range(len(KEY_FACTS)))
     typer.echo(f"{'provider':<22}{numbers}   covered")
@@ -121,7 +122,7 @@ def coverage_command(catalog: CatalogOpt = None) -> None:
     typer.echo(
         f"total: {total} of {possible} key facts known or inferred ({100 * total / possible:.0f} %)"
     )
-    _echo_quote_count(read_catalog(catalog))
+    _echo_quote_count(loaded)
     raise typer.Exit(int(ExitCode.OK))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from registry.catalog.facts import written_facts
 from registry.catalog.loader import Catalog
@@ -80,13 +81,14 @@ def blocks(provider: Provider) -> Iterator[tuple[str, FactBlock, list[Evidence]]
         yield offering.id, offering, [*provider.evidence, *above, *offering.evidence]
 
 
-def set_high_stakes(provider: Provider) -> Iterator[tuple[str, str, list[Evidence]]]:
-    """(block, fact, candidate evidence) for every high-stakes fact a block writes (known)."""
+def set_high_stakes(provider: Provider) -> Iterator[tuple[str, str, Any, list[Evidence]]]:
+    """(block, fact, value, candidate evidence) for every high-stakes fact a block writes
+    (known)."""
     for block, model, evidence in blocks(provider):
         written = written_facts(model)
         for fact in HIGH_STAKES:
             if written.get(fact) is not None:
-                yield block, fact, evidence
+                yield block, fact, written[fact], evidence
 
 
 def quoted_support(evidence: Iterable[Evidence], fact: str) -> list[Evidence]:
@@ -98,7 +100,7 @@ def quote_gaps(catalog: Catalog) -> list[QuoteGap]:
     return [
         QuoteGap(pid, block, fact, "no evidence entry naming it quotes a sentence about it")
         for pid, provider in sorted(catalog.providers.items())
-        for block, fact, evidence in set_high_stakes(provider)
+        for block, fact, _, evidence in set_high_stakes(provider)
         if not quoted_support(evidence, fact)
     ]
 
@@ -131,7 +133,7 @@ def quote_count(catalog: Catalog) -> QuoteCount:
     """How many set high-stakes facts have a quoted covering evidence entry."""
     quoted = total = 0
     for provider in catalog.providers.values():
-        for _, fact, evidence in set_high_stakes(provider):
+        for _, fact, _, evidence in set_high_stakes(provider):
             total += 1
             quoted += bool(quoted_support(evidence, fact))
     return QuoteCount(quoted, total)

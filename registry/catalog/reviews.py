@@ -18,10 +18,9 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from registry.catalog.facts import written_facts
 from registry.catalog.loader import Catalog
-from registry.catalog.models import HIGH_STAKES, Evidence, Provider
-from registry.catalog.quotes import blocks, quoted_support
+from registry.catalog.models import Evidence, Provider
+from registry.catalog.quotes import quoted_support, set_high_stakes
 from registry.errors import CatalogError
 from registry.schema_types import IsoDate, Slug, StrictModel, Text
 from registry.validation import problems_from_validation
@@ -134,23 +133,28 @@ class ReviewItem:
         return frozenset(digest(quote) for _, quote in self.quotes)
 
 
+def _item(
+    provider: Provider, block: str, fact: str, value: Any, evidence: list[Evidence]
+) -> ReviewItem | None:
+    """The review item of one set high-stakes fact (None when no quote can carry it)."""
+    quotes = _distinct(quoted_support(evidence, fact))
+    if not quotes:
+        return None
+    return ReviewItem(
+        target_of(provider, block),
+        fact,
+        shown(value),
+        meaning(fact),
+        scope(provider, block),
+        tuple((e.url, e.quote or "") for e in quotes),
+    )
+
+
 def review_items(provider: Provider) -> Iterator[ReviewItem]:
-    for block, model, evidence in blocks(provider):
-        written = written_facts(model)
-        for fact in HIGH_STAKES:
-            value = written.get(fact)
-            if value is None:
-                continue
-            quotes = _distinct(quoted_support(evidence, fact))
-            if quotes:
-                yield ReviewItem(
-                    target_of(provider, block),
-                    fact,
-                    shown(value),
-                    meaning(fact),
-                    scope(provider, block),
-                    tuple((e.url, e.quote or "") for e in quotes),
-                )
+    for block, fact, value, evidence in set_high_stakes(provider):
+        item = _item(provider, block, fact, value, evidence)
+        if item is not None:
+            yield item
 
 
 def _distinct(entries: list[Evidence]) -> list[Evidence]:
@@ -209,21 +213,17 @@ def review_state(catalog: Catalog, log: ReviewLog) -> ReviewState:
     rejected: list[str] = []
     unreviewed: list[str] = []
     for provider in catalog.providers.values():
-        verdicts = {(i.target, i.fact): judged(i, log) for i in review_items(provider)}
-        for block, model, _ in blocks(provider):
-            written = written_facts(model)
-            for fact in HIGH_STAKES:
-                if written.get(fact) is None:
-                    continue
-                total += 1
-                where = f"{target_of(provider, block)}: {fact}"
-                verdict = verdicts.get((target_of(provider, block), fact))
-                if verdict == "supported":
-                    supported += 1
-                elif verdict is None:
-                    unreviewed.append(where)
-                else:
-                    rejected.append(f"{where}: {verdict}")
+        for block, fact, value, evidence in set_high_stakes(provider):
+            total += 1
+            item = _item(provider, block, fact, value, evidence)
+            verdict = judged(item, log) if item is not None else None
+            where = f"{target_of(provider, block)}: {fact}"
+            if verdict == "supported":
+                supported += 1
+            elif verdict is None:
+                unreviewed.append(where)
+            else:
+                rejected.append(f"{where}: {verdict}")
     return ReviewState(supported, total, sorted(rejected), sorted(unreviewed))
 
 

@@ -18,6 +18,7 @@ import httpx
 from registry.catalog.loader import Catalog
 from registry.catalog.models import HIGH_STAKES, Evidence, Provider
 from registry.catalog.pagetext import page_text, quote_on_page
+from registry.catalog.quotes import blocks
 
 Status = Literal["present", "gone", "page gone", "unreachable", "not quoted"]
 USER_AGENT = (
@@ -82,14 +83,9 @@ def cited(catalog: Catalog, providers: Iterable[str] = ()) -> list[Cited]:
 
 
 def _entries(provider: Provider) -> Iterable[Cited]:
-    for item in provider.evidence:
-        yield Cited(provider.id, "", item)
-    for dep in provider.deployments:
-        for item in dep.evidence:
-            yield Cited(provider.id, dep.id, item)
-    for offering in provider.models:
-        for item in offering.evidence:
-            yield Cited(provider.id, offering.id, item)
+    for block, model, _ in blocks(provider):
+        for item in model.evidence:
+            yield Cited(provider.id, block, item)
 
 
 def _high_stakes(fact: str) -> bool:
