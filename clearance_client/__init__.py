@@ -12,6 +12,10 @@ returned with `from_cache=True`; otherwise `ServiceUnavailable` is raised. A ref
 403, 404, 422) is raised at once and never answered from the cache. Errors:
 `clearance_client.errors`. `AsyncClearanceClient` is the same for asyncio.
 
+`client.explain(org, policy, target, data_class)` and `client.gate(org, policy, [(name,
+text)], data_class)` answer the registry's explanation and gate report as dicts, with the
+same retries and errors, never cached (the CLI's `--server` mode uses them).
+
 This package imports nothing but httpx and the standard library (no fastapi, sqlmodel,
 casbin or registry), and does nothing at import time.
 """

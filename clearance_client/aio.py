@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import httpx
 
-from clearance_client.answer import Permitted, Query
+from clearance_client.answer import Call, Permitted, Query
 from clearance_client.core import (
     DEFAULT_TIMEOUT,
     ClientCore,
@@ -22,11 +22,13 @@ from clearance_client.core import (
     Options,
     auth_headers,
     checked_base_url,
+    unavailable,
 )
 
 
 class AsyncClearanceClient:
-    """See `ClearanceClient`: the same arguments, `permitted` is a coroutine."""
+    """See `ClearanceClient`: the same arguments; `permitted`, `explain` and `gate` are
+    coroutines."""
 
     def __init__(
         self,
@@ -78,6 +80,47 @@ class AsyncClearanceClient:
             wait = self._core.delay(attempt, outcome, started)
             if wait is None:
                 return self._core.give_up(query, outcome, attempt + 1)
+            await asyncio.sleep(wait)
+            attempt += 1
+
+    async def explain(
+        self,
+        org: str,
+        policy: str,
+        target: str,
+        data_class: str | None = None,
+        model: str | None = None,
+    ) -> dict[str, Any]:
+        """See `ClearanceClient.explain`."""
+        return await self._document(Call.explain(org, policy, target, data_class, model))
+
+    async def gate(
+        self,
+        org: str,
+        policy: str,
+        manifests: Sequence[tuple[str, str]],
+        data_class: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """See `ClearanceClient.gate`."""
+        return await self._document(Call.gate(org, policy, manifests, data_class, env or {}))
+
+    async def _document(self, call: Call) -> dict[str, Any]:
+        started, attempt = time.monotonic(), 0
+        while True:
+            try:
+                response = await self._http.request(
+                    call.method, call.path, params=call.params, json=call.body
+                )
+            except httpx.RequestError as err:
+                outcome: dict[str, Any] | Failure = self._core.on_error(err)
+            else:
+                outcome = self._core.on_document(response)
+            if not isinstance(outcome, Failure):
+                return outcome
+            wait = self._core.delay(attempt, outcome, started)
+            if wait is None:
+                raise unavailable(outcome, attempt + 1) from outcome.cause
             await asyncio.sleep(wait)
             attempt += 1
 

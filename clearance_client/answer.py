@@ -1,8 +1,10 @@
-"""The values the client works with: a query, a cached answer and the `Permitted` result."""
+"""The values the client works with: a query, a cached answer and the `Permitted` result,
+and the uncached `explain` and `gate` calls."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -32,6 +34,44 @@ class Query:
         if self.model is not None:
             params["model"] = self.model
         return params
+
+
+@dataclass(frozen=True)
+class Call:
+    """One `explain` or `gate` request: answered by a JSON object, never cached."""
+
+    method: str
+    path: str
+    params: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+
+    @classmethod
+    def explain(
+        cls, org: str, policy: str, target: str, data_class: str | None, model: str | None
+    ) -> Call:
+        parts = "/".join(quote(part, safe="") for part in target.split("/", 1))
+        base = f"/v1/orgs/{quote(org, safe='')}/policies/{quote(policy, safe='')}"
+        params = {} if data_class is None else {"data_class": data_class}
+        if model is not None:
+            params["model"] = model
+        return cls("GET", f"{base}/explain/{parts}", params)
+
+    @classmethod
+    def gate(
+        cls,
+        org: str,
+        policy: str,
+        manifests: Sequence[tuple[str, str]],
+        data_class: str | None,
+        env: Mapping[str, str],
+    ) -> Call:
+        body = {
+            "policy": policy,
+            "data_class": data_class,
+            "env": dict(env),
+            "manifests": [{"name": name, "content": text} for name, text in manifests],
+        }
+        return cls("POST", f"/v1/orgs/{quote(org, safe='')}/gate", body=body)
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,20 @@ class ClientCore:
             return None
         return wait
 
+    def on_document(self, response: httpx.Response) -> dict[str, Any] | Failure:
+        """An `explain` or `gate` answer (a JSON object; never cached), or a failure to
+        retry; raises at once on a refusal (4xx but 429)."""
+        status = response.status_code
+        if status == 429 or status >= 500:
+            return _failed(response)
+        if 400 <= status < 500:
+            raise self._refusal(None, response)
+        body = _json_object(response) if status == 200 else None
+        if body is None:
+            message = f"{_where(response)} answered {status}, not a JSON object"
+            return Failure("CLR-K003", message, MALFORMED_REMEDY, status=status)
+        return body
+
     def give_up(self, query: Query, failure: Failure, attempts: int) -> Permitted:
         """The cached answer if the service confirmed it within `max_staleness`, else raise
         `ServiceUnavailable`: never a stale answer, never a default."""
@@ -154,16 +168,7 @@ class ClientCore:
             else f"the cached answer is {age:.1f} s old, over max_staleness "
             f"{self.options.max_staleness:g} s"
         )
-        raise ServiceUnavailable(
-            failure.code,
-            f"{failure.message} (after {attempts} attempt(s); {cached})",
-            failure.remedy,
-            status=failure.status,
-            problem=failure.problem,
-            cause=failure.cause,
-            cache_age=age,
-            attempts=attempts,
-        ) from failure.cause
+        raise unavailable(failure, attempts, cached, age) from failure.cause
 
     # -- answers -------------------------------------------------------------------------
 
@@ -209,13 +214,13 @@ class ClientCore:
         self.cache.confirm(query, entry)
         return Permitted.of(entry, now, False, query.format)
 
-    def _refusal(self, query: Query, response: httpx.Response) -> ClearanceClientError:
+    def _refusal(self, query: Query | None, response: httpx.Response) -> ClearanceClientError:
         """A 4xx is the service's answer: raise it, and forget what a revoked key or a
         deleted policy was allowed (401/403 clear the cache, 404 evicts the entry)."""
         status = response.status_code
         if status in (401, 403):
             self.cache.clear()
-        elif status == 404:
+        elif status == 404 and query is not None:
             self.cache.evict(query)
         kind, remedy = _REFUSALS.get(status, (InvalidRequest, "fix the query as detail says"))
         problem = _problem(response)
@@ -224,6 +229,23 @@ class ClientCore:
             remedy = str(problem["remedy"])
         message = f"{_where(response)} answered {status}: {_detail(response, problem)}"
         return kind(code, message, remedy, status=status, problem=problem)
+
+
+def unavailable(
+    failure: Failure, attempts: int, cached: str = "", age: float | None = None
+) -> ServiceUnavailable:
+    """The error for a call that got no answer after `attempts` tries."""
+    note = f"after {attempts} attempt(s)" + (f"; {cached}" if cached else "")
+    return ServiceUnavailable(
+        failure.code,
+        f"{failure.message} ({note})",
+        failure.remedy,
+        status=failure.status,
+        problem=failure.problem,
+        cause=failure.cause,
+        cache_age=age,
+        attempts=attempts,
+    )
 
 
 def _failed(response: httpx.Response) -> Failure:
@@ -240,6 +262,11 @@ def _failed(response: httpx.Response) -> Failure:
 
 
 def _problem(response: httpx.Response) -> dict[str, Any] | None:
+    return _json_object(response)
+
+
+def _json_object(response: httpx.Response) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is not one (or not JSON at all)."""
     if "json" not in response.headers.get("content-type", ""):
         return None
     try:
@@ -256,7 +283,8 @@ def _detail(response: httpx.Response, problem: dict[str, Any] | None) -> str:
 
 
 def _where(response: httpx.Response) -> str:
-    return f"GET {response.request.url.copy_with(query=None)}"
+    request = response.request
+    return f"{request.method} {request.url.copy_with(query=None)}"
 
 
 def _url_of(err: httpx.RequestError) -> str:

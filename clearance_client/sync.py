@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import httpx
 
-from clearance_client.answer import Permitted, Query
+from clearance_client.answer import Call, Permitted, Query
 from clearance_client.core import (
     DEFAULT_TIMEOUT,
     ClientCore,
@@ -17,6 +17,7 @@ from clearance_client.core import (
     Options,
     auth_headers,
     checked_base_url,
+    unavailable,
 )
 
 
@@ -87,6 +88,53 @@ class ClearanceClient:
             wait = self._core.delay(attempt, outcome, started)
             if wait is None:
                 return self._core.give_up(query, outcome, attempt + 1)
+            time.sleep(wait)
+            attempt += 1
+
+    def explain(
+        self,
+        org: str,
+        policy: str,
+        target: str,
+        data_class: str | None = None,
+        model: str | None = None,
+    ) -> dict[str, Any]:
+        """Every requirement for `target` (a provider, or `provider/deployment`), as the
+        service answers `GET …/explain/…`: `permitted`, `targets` (each with its `checks`)
+        and the revisions that produced it. Never cached: no answer raises
+        `ServiceUnavailable` after the retries."""
+        return self._document(Call.explain(org, policy, target, data_class, model))
+
+    def gate(
+        self,
+        org: str,
+        policy: str,
+        manifests: Sequence[tuple[str, str]],
+        data_class: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """The gate report (as `clearance gate --format json`) of `manifests`, a sequence
+        of (file name, text), against the org's stored `policy`; `env` gives the values of
+        `os.environ/NAME` in LiteLLM configs (URLs and regions, never secrets). The check
+        changes nothing on the service, so it is retried like `permitted`; never cached."""
+        return self._document(Call.gate(org, policy, manifests, data_class, env or {}))
+
+    def _document(self, call: Call) -> dict[str, Any]:
+        started, attempt = time.monotonic(), 0
+        while True:
+            try:
+                response = self._http.request(
+                    call.method, call.path, params=call.params, json=call.body
+                )
+            except httpx.RequestError as err:
+                outcome: dict[str, Any] | Failure = self._core.on_error(err)
+            else:
+                outcome = self._core.on_document(response)
+            if not isinstance(outcome, Failure):
+                return outcome
+            wait = self._core.delay(attempt, outcome, started)
+            if wait is None:
+                raise unavailable(outcome, attempt + 1) from outcome.cause
             time.sleep(wait)
             attempt += 1
 

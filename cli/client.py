@@ -1,24 +1,16 @@
-"""The registry client (httpx) for remote mode: unreachable or failing means exit 3."""
+"""Plain requests to the registry for `push` and `pull` (the stored texts, with ETags and
+preconditions): unreachable or failing means exit 3. The evaluating commands (`allowed`,
+`explain`, `gate --server`) ask through `clearance_client` instead (cli/remote.py).
+Imported only when a command talks to a server: it imports httpx."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import httpx
 
-from registry.errors import ClearanceError
+from cli.remote import ServiceRefusedError, ServiceUnavailableError
 
 DEFAULT_TIMEOUT = 30.0
-
-
-class ServiceUnavailableError(ClearanceError):
-    """The registry could not be reached or failed (5xx): never treat it as compliant."""
-
-
-class ServiceRefusedError(ClearanceError):
-    """The registry refused the request (4xx): the input is wrong (exit 2)."""
+__all__ = ["DEFAULT_TIMEOUT", "ServiceRefusedError", "ServiceUnavailableError", "call"]
 
 
 def _detail(response: httpx.Response) -> str:
@@ -78,37 +70,3 @@ def call(
             "fix the request as the detail says",
         )
     return response
-
-
-def post_gate(
-    server: str,
-    org: str,
-    policy: str,
-    data_class: str | None,
-    manifests: list[Path],
-    api_key: str | None = None,
-    env: dict[str, str] | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-) -> dict[str, Any]:
-    """POST the manifests to `{server}/v1/orgs/{org}/gate`; the report as JSON."""
-    body = {
-        "policy": policy,
-        "data_class": data_class,
-        "env": env or {},
-        "manifests": [
-            {"name": str(p), "content": p.read_text(encoding="utf-8")} for p in manifests
-        ],
-    }
-    url = f"{server.rstrip('/')}/v1/orgs/{org}/gate"
-    response = call(
-        "POST",
-        url,
-        api_key,
-        content=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        timeout=timeout,
-        unreachable="check --server / CLEARANCE_SERVER and the network; "
-        "do not deploy until the gate has run",
-    )
-    result: dict[str, Any] = response.json()
-    return result

@@ -63,8 +63,11 @@ def test_remote_report_equals_the_local_one(
             app, ["gate", *ARGS[:-2], *server_args], env={"CLEARANCE_API_KEY": key}
         )
         anonymous = runner.invoke(app, ["gate", *ARGS, *server_args])
+        revoked = runner.invoke(app, ["gate", *ARGS, *server_args, "--api-key", "clr_nope"])
+    assert revoked.exit_code == ExitCode.INVALID, revoked.output
+    assert "401" in revoked.output and key not in revoked.output
     assert anonymous.exit_code == ExitCode.INVALID, anonymous.output
-    assert "401" in anonymous.output and key not in anonymous.output
+    assert "CLR-N005" in anonymous.output and "--api-key" in anonymous.output
     assert remote.exit_code == ExitCode.FAILED, remote.output
     mine, theirs = json.loads(local.stdout), json.loads(remote.stdout)
     assert _without_policy_file(theirs["results"]) == _without_policy_file(mine["results"])
@@ -85,13 +88,18 @@ def _without_policy_file(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def test_unreachable_or_failing_service_exits_three(
     app: typer.Typer, runner: CliRunner, failing_service: str, in_repo: Path
 ) -> None:
-    failing = runner.invoke(app, ["gate", *ARGS, "--server", failing_service])
+    failing = runner.invoke(app, ["gate", *ARGS, "--server", failing_service, "--api-key", "clr_x"])
     assert failing.exit_code == ExitCode.UNREACHABLE
     assert "503" in failing.stderr
     # the report asked for still says why, and never that anything is compliant
     report = json.loads(failing.stdout)
     assert report["compliant"] is False
-    assert report["problems"][0]["code"] == "CLR-N002"
-    closed = runner.invoke(app, ["gate", *ARGS], env={"CLEARANCE_SERVER": "http://127.0.0.1:9"})
+    assert report["problems"][0]["code"] == "CLR-K002"  # the client's: 5xx after retries
+    assert "after 3 attempt(s)" in failing.stderr
+    closed = runner.invoke(
+        app,
+        ["gate", *ARGS],
+        env={"CLEARANCE_SERVER": "http://127.0.0.1:9", "CLEARANCE_API_KEY": "clr_x"},
+    )
     assert closed.exit_code == ExitCode.UNREACHABLE
     assert "cannot reach" in closed.stderr

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +17,7 @@ from cli.common import (
     DataClassOpt,
     ModelOpt,
     PolicyOpt,
+    attestation_paths,
     guarded,
     org_view,
     parse_as_of,
@@ -23,13 +26,46 @@ from cli.common import (
 from cli.exitcodes import ExitCode
 from cli.outputs.console import console
 from cli.outputs.explanation import render_table, to_json
+from cli.remote import ApiKeyOpt, Registry, ServerOpt, refuse_local_options, run_remote, same_policy
 from registry.engine.engine import Engine
+from registry.engine.explain import Explanation
 from registry.engine.explain import explain as explain_targets
+from registry.policy.loader import load_policy
 
 
 class ExplainFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+@dataclass(frozen=True)
+class Remote:
+    """What `explain --server` was asked."""
+
+    server: str
+    api_key: str | None
+    policy: Path
+    target: str
+    data_class: str | None
+    model: str | None
+    catalog: Path | None  # local only: refused
+    as_of: str | None  # local only: refused
+
+
+def _remote(ask: Remote, attestations: list[Path] | None) -> list[Explanation]:
+    """The registry's explanation (cli/remote.py), for the same outputs as a local one."""
+    refuse_local_options("clearance explain", catalog=ask.catalog, as_of=ask.as_of)
+    if attestation_paths(attestations):
+        typer.echo(
+            "warning: --server judges with the org's attestations stored on the registry; "
+            "the local --attestations are not used (push them first)",
+            err=True,
+        )
+    loaded = load_policy(ask.policy)
+    with Registry(ask.server, ask.api_key, "clearance explain") as registry:
+        answer = registry.explain(loaded, ask.target, ask.data_class, ask.model)
+    same_policy(answer, loaded, ask.policy)
+    return [Explanation.from_json(item) for item in answer["targets"]]
 
 
 def explain(
@@ -44,15 +80,25 @@ def explain(
     ),
     allow_unknown_targets: AllowUnknownTargetsOpt = False,
     attestations: AttestationsOpt = None,
+    server: ServerOpt = None,
+    api_key: ApiKeyOpt = None,
 ) -> None:
     """Show pass/fail/waived for every requirement; exit 0 if permitted, 1 if denied.
 
     For a provider id, exit 0 only when every one of its deployments is permitted.
+    With --server, the registry's explanation for its stored policy of the same org and
+    name (exit 2 if that is another revision, 3 if the registry cannot answer).
     """
-    day = parse_as_of(as_of)
-    loaded, public = read_checked(policy, catalog, allow_unknown_targets)
-    cat = org_view(public, attestations, day, loaded.policy.org)
-    items = guarded(lambda: explain_targets(Engine(), loaded, cat, target, data_class, model, day))
+    if server:
+        ask = Remote(server, api_key, policy, target, data_class, model, catalog, as_of)
+        items = run_remote(lambda: _remote(ask, attestations))
+    else:
+        day = parse_as_of(as_of)
+        loaded, public = read_checked(policy, catalog, allow_unknown_targets)
+        cat = org_view(public, attestations, day, loaded.policy.org)
+        items = guarded(
+            lambda: explain_targets(Engine(), loaded, cat, target, data_class, model, day)
+        )
     if fmt is ExplainFormat.json:
         typer.echo(to_json(items), nl=False)
     else:

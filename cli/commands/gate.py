@@ -11,7 +11,6 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from cli.client import ServiceRefusedError, ServiceUnavailableError, post_gate
 from cli.common import (
     AllowUnknownTargetsOpt,
     AsOfOpt,
@@ -37,13 +36,22 @@ from cli.outputs.gate_ci import (
     to_junit,
     to_sarif,
 )
+from cli.remote import (
+    ApiKeyOpt,
+    Registry,
+    ServerOpt,
+    ServiceRefusedError,
+    ServiceUnavailableError,
+    refuse_local_options,
+    same_policy,
+)
 from registry.attestations.apply import org_view_of
 from registry.catalog.loader import load_catalog
 from registry.errors import ClearanceError, InputError, Problem
 from registry.gate.check import run_gate
 from registry.gate.report import GateReport, report_from_json
 from registry.policy.expiry import EXPIRY_WARNING_DAYS
-from registry.policy.loader import load_policy
+from registry.policy.loader import LoadedPolicy, load_policy
 from registry.policy.targets import check_targets
 
 
@@ -55,22 +63,33 @@ class GateFormat(StrEnum):
     github = "github"
 
 
-def _remote(
-    server: str,
-    org: str,
-    name: str,
-    data_class: str | None,
-    manifests: list[Path],
-    api_key: str | None,
-    env: dict[str, str],
-) -> GateReport:
-    missing = [str(p) for p in manifests if not p.is_file()]
-    if missing:
-        raise _input_error(f"cannot read manifest {', '.join(missing)}", "pass existing files")
+def _remote(args: GateArgs, loaded: LoadedPolicy) -> GateReport:
+    """The registry's report on the manifests, judged with its stored policy of the same org
+    and name, which must be the revision of `--policy` (cli/remote.py)."""
+    refuse_local_options("clearance gate", catalog=args.catalog, as_of=args.as_of)
+    if args.attestations:
+        typer.echo(
+            "warning: --server judges with the org's attestations stored on the registry; "
+            "the local --attestations are not sent (push them first)",
+            err=True,
+        )
+    manifests = [(str(p), _manifest_text(p)) for p in args.manifests]
+    with Registry(args.server or "", args.api_key, "clearance gate") as registry:
+        try:
+            answer = registry.gate(loaded, manifests, args.data_class, args.env)
+        except ServiceRefusedError as err:
+            raise _input_error(f"{err.code} {err.message}", err.remedy) from None
+    same_policy(answer, loaded, args.policy)
+    return report_from_json(answer)
+
+
+def _manifest_text(path: Path) -> str:
     try:
-        return report_from_json(post_gate(server, org, name, data_class, manifests, api_key, env))
-    except ServiceRefusedError as err:
-        raise _input_error(err.message, err.remedy) from None
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) else "it is not UTF-8"
+        message = f"cannot read manifest {path}: {reason}"
+        raise _input_error(message, "pass readable UTF-8 files") from None
 
 
 def _input_error(message: str, remedy: str) -> InputError:
@@ -118,16 +137,7 @@ def _report(args: GateArgs) -> GateReport:
     """The report, or InputError for anything that stops the gate from judging."""
     loaded = load_policy(args.policy)
     if args.server:
-        if args.attestations:
-            typer.echo(
-                "warning: --server judges with the org's attestations stored on the registry; "
-                "the local --attestations are not sent (push them first)",
-                err=True,
-            )
-        org, name = loaded.policy.org, loaded.name
-        return _remote(
-            args.server, org, name, args.data_class, args.manifests, args.api_key, args.env
-        )
+        return _remote(args, loaded)
     day = as_of_date(args.as_of, "clearance gate")
     cat = load_catalog(catalog_dir(args.catalog))
     if not args.allow_unknown_targets:
@@ -171,23 +181,8 @@ def gate(
             help="Warn about exceptions that expire within this many days.",
         ),
     ] = EXPIRY_WARNING_DAYS,
-    server: Annotated[
-        str | None,
-        typer.Option(
-            "--server",
-            envvar="CLEARANCE_SERVER",
-            help="Ask this registry (its stored policy of the same name and org); "
-            "unreachable or failing: exit 3.",
-        ),
-    ] = None,
-    api_key: Annotated[
-        str | None,
-        typer.Option(
-            "--api-key",
-            envvar="CLEARANCE_API_KEY",
-            help="API key for --server (a router, viewer, editor or admin key of the org).",
-        ),
-    ] = None,
+    server: ServerOpt = None,
+    api_key: ApiKeyOpt = None,
     attestations: AttestationsOpt = None,
 ) -> None:
     """Fail the build when a manifest may send a data class to a deployment the policy

@@ -31,6 +31,19 @@ class Attested:
             "url": self.url,
         }
 
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Attested:
+        """The entry `to_json` wrote (a registry's answer, read back by the CLI)."""
+        return cls(
+            doc["file"],
+            doc.get("line"),
+            doc["document"],
+            doc["trust"],
+            date.fromisoformat(doc["signed"]),
+            date.fromisoformat(doc["expires"]),
+            doc.get("url"),
+        )
+
     def note(self) -> str:
         """How text output names the attestation behind a reason."""
         return (

@@ -20,6 +20,11 @@ class Source:
     def to_json(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line}
 
+    @classmethod
+    def from_json(cls, doc: dict[str, Any] | None) -> Source:
+        doc = doc or {}
+        return cls(doc.get("file", ""), doc.get("line"))
+
 
 @dataclass(frozen=True, slots=True)
 class Reason:
@@ -48,6 +53,21 @@ class Reason:
         if self.attested is not None:
             out["attested"] = self.attested.to_json()
         return out
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Reason:
+        """The reason `to_json` wrote (a registry's answer, read back by the CLI)."""
+        attested = doc.get("attested")
+        return cls(
+            doc["rule"],
+            doc["message"],
+            doc.get("fact"),
+            doc.get("value"),
+            doc.get("expected"),
+            Source.from_json(doc.get("source")),
+            doc.get("outcome", "failed"),
+            None if attested is None else Attested.from_json(attested),
+        )
 
     def with_attestation(self, attested: Attested) -> Reason:
         """This reason about a fact the org attested: the message names the document."""
@@ -84,6 +104,17 @@ class Waived:
                 "source": self.source.to_json(),
             },
         }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Waived:
+        waiver = doc["waiver"]
+        return cls(
+            Reason.from_json(doc),
+            waiver["reason"],
+            waiver["approved_by"],
+            date.fromisoformat(waiver["expires"]),
+            Source.from_json(waiver.get("source")),
+        )
 
 
 class Decision(NamedTuple):
@@ -138,3 +169,50 @@ class Evaluation:
             "warnings": list(self.warnings),
             **self.extra,
         }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Evaluation:
+        """The evaluation a registry answered (`permitted`, format json) for the same
+        outputs as a local one: every target it names, permitted or denied with its
+        reasons and waivers; keys beyond the SPEC shape are kept in `extra`."""
+        permitted = set(doc["permitted"])
+        denied: dict[str, list[dict[str, Any]]] = doc.get("denied") or {}
+        waived: dict[str, list[dict[str, Any]]] = doc.get("waived") or {}
+        decisions = {
+            target: Decision(
+                target in permitted,
+                tuple(Reason.from_json(r) for r in denied.get(target, ())),
+                tuple(Waived.from_json(w) for w in waived.get(target, ())),
+            )
+            for target in sorted(permitted | set(denied) | set(waived))
+        }
+        return cls(
+            policy=doc["policy"],
+            org=doc["org"],
+            data_class=doc["data_class"],
+            model=doc.get("model"),
+            as_of=date.fromisoformat(doc["as_of"]),
+            catalog_revision=doc["catalog_revision"],
+            policy_revision=doc["policy_revision"],
+            decisions=decisions,
+            warnings=tuple(doc.get("warnings") or ()),
+            extra={k: v for k, v in doc.items() if k not in _SPEC_KEYS},
+        )
+
+
+_SPEC_KEYS = frozenset(
+    (
+        "policy",
+        "org",
+        "data_class",
+        "model",
+        "as_of",
+        "catalog_revision",
+        "policy_revision",
+        "permitted",
+        "providers",
+        "denied",
+        "waived",
+        "warnings",
+    )
+)

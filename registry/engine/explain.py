@@ -50,6 +50,22 @@ class Check:
             out["attested"] = self.attested.to_json()
         return out
 
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Check:
+        attested = doc.get("attested")
+        return cls(
+            doc["rule"],
+            doc["status"],
+            doc.get("fact"),
+            doc.get("value"),
+            doc.get("expected"),
+            doc.get("message", ""),
+            Source.from_json(doc.get("source")),
+            doc.get("trust"),
+            tuple(doc.get("evidence") or ()),
+            None if attested is None else Attested.from_json(attested),
+        )
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -69,6 +85,19 @@ class Explanation:
             "permitted": self.decision.permitted,
             "checks": [c.to_json() for c in self.checks],
         }
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Explanation:
+        """The explanation a registry answered, for the same outputs as a local one (its
+        decision carries only `permitted`: the checks say why)."""
+        return cls(
+            doc["target"],
+            doc["data_class"],
+            doc.get("model"),
+            date.fromisoformat(doc["as_of"]),
+            Decision(bool(doc["permitted"])),
+            tuple(Check.from_json(c) for c in doc.get("checks") or ()),
+        )
 
 
 def _evidence(target: Target, fact: str | None) -> tuple[dict[str, Any], ...]:

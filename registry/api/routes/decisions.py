@@ -34,7 +34,13 @@ router = APIRouter(tags=["decisions"])
 POLICY = "/v1/orgs/{org}/policies/{name}"
 FORMATS = ("json", "openrouter", "litellm", "vercel")
 # Which revision produced an answer, not what it says: left out of its ETag.
-REVISION_KEYS = ("catalog_revision", "policy_revision", "store_revision", "attestations_revision")
+REVISION_KEYS = (
+    "catalog_revision",
+    "policy_revision",
+    "policy_meaning_revision",
+    "store_revision",
+    "attestations_revision",
+)
 
 
 def answer_etag(answer: dict[str, Any]) -> str:
@@ -70,6 +76,7 @@ def _json_body(
 ) -> tuple[bytes, str]:
     answer = result.to_json()
     answer["policy_revision"] = entry.stored.content_hash
+    answer["policy_meaning_revision"] = entry.loaded.revision  # as the CLI hashes a file
     answer["attestations_revision"] = catalog.attestations_revision  # null: the org has none
     body = json.dumps(
         {**answer, "store_revision": snapshot.generation},

@@ -35,6 +35,8 @@ async def _explain(
         "policy": name,
         "org": org,
         "store_revision": snapshot.generation,
+        "policy_revision": entry.stored.content_hash,
+        "policy_meaning_revision": entry.loaded.revision,
         "catalog_revision": catalog.revision,
         "attestations_revision": catalog.attestations_revision,
         "permitted": all(i.decision.permitted for i in items),

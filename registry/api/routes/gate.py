@@ -64,4 +64,9 @@ async def gate(org: str, request: GateRequest, state: StateDep) -> dict[str, Any
     report = check_entries(
         entry.loaded, catalog, entries, request.data_class, today(), state.engine
     )
-    return {**report.to_json(), "store_revision": snapshot.generation}
+    return {
+        **report.to_json(),
+        "store_revision": snapshot.generation,
+        "policy_revision": entry.stored.content_hash,
+        "policy_meaning_revision": entry.loaded.revision,  # as the CLI hashes a file
+    }
