@@ -11,7 +11,6 @@ from typing import Annotated, NoReturn, TypeVar
 import typer
 
 from cli.exitcodes import ExitCode
-from registry.attestations.apply import org_view_of
 from registry.catalog.loader import Catalog, load_catalog
 from registry.errors import ClearanceError, InputError, Problem
 from registry.policy.loader import LoadedPolicy, load_policy
@@ -140,6 +139,8 @@ def attestation_paths(option: list[Path] | None) -> list[Path]:
 def org_view(catalog: Catalog, option: list[Path] | None, as_of: date, org: str) -> Catalog:
     """The catalog as the policy's org sees it on `as_of` (SPEC §9), from --attestations or
     CLEARANCE_ATTESTATIONS; exit 2 naming every problem of an unusable set."""
+    from registry.attestations.apply import org_view_of  # only commands that evaluate
+
     paths = attestation_paths(option)
     return guarded(lambda: org_view_of(catalog, paths, as_of, org))
 

@@ -1,46 +1,80 @@
-"""The `clearance` Typer app: commands are registered here, explicitly, in one place."""
+"""The `clearance` Typer app: commands are registered here, explicitly, in one place.
+
+Each command lives in its own module, named here and imported only when that command is
+registered: `clearance validate …` imports the validate module and what it needs, not the
+gate, the routers, the server or the HTTP client (issue 15; `bench/cli_start.py` measures
+it, `tests/test_cli_start.py` checks it). `clearance --help` and the tests register all.
+"""
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import typer
 
-from cli.commands.allowed import allowed
-from cli.commands.catalog import catalog_app
-from cli.commands.diff import diff
-from cli.commands.explain import explain
-from cli.commands.gate import gate
-from cli.commands.keys import audit_app, keys_app
-from cli.commands.policytest import run_tests
-from cli.commands.push import pull, push
-from cli.commands.questionnaire import questionnaire
-from cli.commands.serve import serve
-from cli.commands.validate import validate
+HELP = "Data-policy compliance for LLM inference providers."
+
+# name -> (module, attribute): a command function, in help order
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("cli.commands.validate", "validate"),
+    "allowed": ("cli.commands.allowed", "allowed"),
+    "explain": ("cli.commands.explain", "explain"),
+    "gate": ("cli.commands.gate", "gate"),
+    "diff": ("cli.commands.diff", "diff"),
+    "test": ("cli.commands.policytest", "run_tests"),
+    "questionnaire": ("cli.commands.questionnaire", "questionnaire"),
+    "serve": ("cli.commands.serve", "serve"),
+    "push": ("cli.commands.push", "push"),
+    "pull": ("cli.commands.push", "pull"),
+}
+# name -> (module, attribute): a function that builds a Typer sub-app
+GROUPS: dict[str, tuple[str, str]] = {
+    "catalog": ("cli.commands.catalog", "catalog_app"),
+    "keys": ("cli.commands.keys", "keys_app"),
+    "audit": ("cli.commands.keys", "audit_app"),
+}
 
 
-def build_app() -> typer.Typer:
+def _load(where: tuple[str, str]) -> Any:
+    module, attribute = where
+    return getattr(importlib.import_module(module), attribute)
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The app with every command, or with only the command `only` names (when it names
+    one): what a run of that command needs, and nothing else."""
     app = typer.Typer(
         name="clearance",
-        help="Data-policy compliance for LLM inference providers.",
+        help=HELP,
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
     )
-    app.command("validate")(validate)
-    app.command("allowed")(allowed)
-    app.command("explain")(explain)
-    app.command("gate")(gate)
-    app.command("diff")(diff)
-    app.command("test")(run_tests)
-    app.command("questionnaire")(questionnaire)
-    app.command("serve")(serve)
-    app.command("push")(push)
-    app.command("pull")(pull)
-    app.add_typer(catalog_app(), name="catalog")
-    app.add_typer(keys_app(), name="keys")
-    app.add_typer(audit_app(), name="audit")
+    chosen = only if only in COMMANDS or only in GROUPS else None
+    for name, where in COMMANDS.items():
+        if chosen in (None, name):
+            command: Callable[..., None] = _load(where)
+            app.command(name)(command)
+    for name, where in GROUPS.items():
+        if chosen in (None, name):
+            app.add_typer(_load(where)(), name=name)
+    if chosen is not None:
+        app.callback(help=HELP)(_group)  # one command: still `clearance NAME …`
     return app
+
+
+def _group() -> None:
+    """Keeps a one-command app a group (Typer would otherwise make it the only command)."""
+
+
+def requested(argv: Sequence[str]) -> str | None:
+    """The command a command line runs (its first word), if it is one."""
+    return argv[1] if len(argv) > 1 else None
 
 
 def run() -> None:
     """Console-script entry point."""
-    build_app()()
+    build_app(requested(sys.argv))()

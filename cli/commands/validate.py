@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 import typer
 
@@ -16,22 +16,17 @@ from cli.common import (
     catalog_dir,
 )
 from cli.exitcodes import ExitCode
-from registry.attestations.loader import (
-    AttestationsDoc,
-    attestation_files,
-    attestation_set,
-    attestations_from_document,
-    conflict_problems,
-)
-from registry.attestations.loader import (
-    target_problems as attested_target_problems,
-)
 from registry.catalog.loader import Catalog, load_catalog, load_provider
 from registry.errors import InputError, Problem
 from registry.policy.loader import LoadedPolicy, policy_from_document
 from registry.policy.targets import unknown_targets
-from registry.policytest import load_test_file
 from registry.yamlload import load_file
+
+if TYPE_CHECKING:
+    from registry.attestations.loader import AttestationsDoc
+
+# Attestations and policy tests are imported when such a file is validated: validating a
+# policy or a catalog does not pay for their models (or the engine, which tests run).
 
 DEFAULT_PATHS = (Path("provider_catalog"), Path("policies"))
 
@@ -51,7 +46,7 @@ def _expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-Checked = Catalog | LoadedPolicy | AttestationsDoc | None
+Checked: TypeAlias = "Catalog | LoadedPolicy | AttestationsDoc | None"
 
 
 def _check(path: Path) -> tuple[str, Checked]:
@@ -62,6 +57,8 @@ def _check(path: Path) -> tuple[str, Checked]:
             catalog,
         )
     if _is_test_file(path):
+        from registry.policytest import load_test_file
+
         spec = load_test_file(path)[0]
         return f"policy test {path}: {len(spec.cases)} cases", None
     if path.parent.name == "providers":
@@ -69,6 +66,8 @@ def _check(path: Path) -> tuple[str, Checked]:
         return f"provider {path}: {provider.id}", None
     doc = load_file(path)
     if isinstance(doc.data, dict) and "attestations" in doc.data:
+        from registry.attestations.loader import attestations_from_document
+
         found = attestations_from_document(doc)
         return f"attestations {path}: {found.name} ({len(found.entries)} entries)", found
     policy = policy_from_document(doc)
@@ -76,6 +75,8 @@ def _check(path: Path) -> tuple[str, Checked]:
 
 
 def _attestation_files(path: Path) -> list[Path]:
+    from registry.attestations.loader import attestation_files
+
     try:
         return attestation_files(path)
     except InputError:
@@ -84,6 +85,11 @@ def _attestation_files(path: Path) -> list[Path]:
 
 def _attestation_problems(docs: list[AttestationsDoc], catalogs: list[Catalog]) -> list[Problem]:
     """One org per set, distinct names; targets and conflicts (today) against each catalog."""
+    if not docs:
+        return []
+    from registry.attestations.loader import attestation_set, conflict_problems
+    from registry.attestations.loader import target_problems as attested_target_problems
+
     try:
         found = attestation_set(docs)
     except InputError as err:
@@ -150,7 +156,7 @@ def validate(
             catalogs.append(loaded)
         elif isinstance(loaded, LoadedPolicy):
             policies.append(loaded)
-        elif isinstance(loaded, AttestationsDoc):
+        elif loaded is not None:  # the only other kind _check returns
             docs.append(loaded)
         typer.echo(f"ok   {summary}")
     reference = _reference_catalogs(catalogs, catalog)
