@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from cli.exitcodes import ExitCode
+from registry.catalog.loader import load_named
+from registry.errors import CatalogError
+from registry.policy.targets import catalog_ids
 
 TYPO = """policy: typos
 org: example
@@ -112,3 +116,23 @@ def test_the_registry_refuses_an_unknown_target_unless_asked(client: TestClient)
     assert client.get(url).status_code == 404
     accepted = client.put(f"{url}?allow_unknown_targets=true", content=TYPO, headers=headers)
     assert accepted.status_code == 201
+
+
+def test_validate_reads_only_the_providers_a_policy_names_when_they_hold_every_target(
+    tmp_path: Path, app: typer.Typer, runner: CliRunner, in_repo: Path
+) -> None:
+    """The default catalog is read whole only when a target is missing (for the closest id):
+    a file of another provider, even a broken one, does not stop the check."""
+    catalog = tmp_path / "catalog"
+    shutil.copytree(in_repo / "provider_catalog", catalog)
+    (catalog / "providers" / "zz-broken.yaml").write_text("id: zz-broken\nname: [\n")
+    fixed = tmp_path / "fixed.yaml"
+    fixed.write_text(TYPO.replace("deepsek", "deepseek").replace("mistral/europe", "mistral/eu"))
+    checked = runner.invoke(app, ["validate", str(fixed), "--catalog", str(catalog)])
+    assert checked.exit_code == ExitCode.OK, checked.output
+    assert "not checked" not in checked.stderr
+    named = load_named(catalog, {"deepseek", "mistral", "no-such-ai", "../providers/openai"})
+    assert sorted(named.providers) == ["deepseek", "mistral"]
+    assert "mistral/eu" in catalog_ids(named) and "openai" not in catalog_ids(named)
+    with pytest.raises(CatalogError):
+        load_named(catalog, {"zz-broken"})

@@ -16,10 +16,10 @@ from cli.common import (
     catalog_dir,
 )
 from cli.exitcodes import ExitCode
-from registry.catalog.loader import Catalog, load_catalog, load_provider
+from registry.catalog.loader import Catalog, load_catalog, load_named, load_provider
 from registry.errors import InputError, Problem
 from registry.policy.loader import LoadedPolicy, policy_from_document
-from registry.policy.targets import unknown_targets
+from registry.policy.targets import named_providers, unknown_targets
 from registry.yamlload import load_file
 
 if TYPE_CHECKING:
@@ -106,14 +106,27 @@ def _attestation_problems(docs: list[AttestationsDoc], catalogs: list[Catalog]) 
     return problems
 
 
-def _reference_catalogs(catalogs: list[Catalog], option: Path | None) -> list[Catalog]:
+def _reference_catalogs(
+    catalogs: list[Catalog], option: Path | None, policies: list[LoadedPolicy], full: bool
+) -> list[Catalog]:
     """The catalogs to check policy targets against: those validated in this run, else the
-    default one (--catalog, CLEARANCE_CATALOG, provider_catalog/) when it exists."""
+    default one (--catalog, CLEARANCE_CATALOG, provider_catalog/) when it exists. Of the
+    default one, only the files of the providers the policies name are read when that
+    finds every target (the whole catalog could only say the same); the whole catalog
+    when a target is missing (its message suggests the closest id) or `full` is asked
+    (attestations name targets of their own)."""
     if catalogs:
         return catalogs
     path = catalog_dir(option)
     if not (path / "providers").is_dir():
         return []
+    if not full:
+        try:
+            named = load_named(path, {p for policy in policies for p in named_providers(policy)})
+        except InputError:
+            named = None  # the whole catalog says whether it is usable
+        if named is not None and not target_problems(policies, [named]):
+            return [named]
     try:
         return [load_catalog(path)]
     except InputError:
@@ -159,7 +172,7 @@ def validate(
         elif loaded is not None:  # the only other kind _check returns
             docs.append(loaded)
         typer.echo(f"ok   {summary}")
-    reference = _reference_catalogs(catalogs, catalog)
+    reference = _reference_catalogs(catalogs, catalog, policies, full=bool(docs))
     if policies and not reference:
         typer.echo("warning: policy targets not checked: no catalog (pass --catalog)", err=True)
     for problem in target_problems(policies, reference):

@@ -39,6 +39,11 @@ def _named(policy: LoadedPolicy) -> Iterable[tuple[str, str, int | None]]:
         yield waiver.exception.target, f"exceptions[{i}].target", waiver.line
 
 
+def named_providers(policy: LoadedPolicy) -> set[str]:
+    """The provider of every target the policy names."""
+    return {target.split("/", 1)[0] for target, _, _ in _named(policy)}
+
+
 def closest_id_hint(target: str, known: frozenset[str]) -> str:
     """How to fix an id the catalog does not know: the closest id, or the provider's
     deployments."""
