@@ -6,15 +6,17 @@ import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
 from cli.exitcodes import ExitCode
-from registry.catalog.loader import Catalog, load_catalog
 from registry.errors import ClearanceError, InputError, Problem
 from registry.policy.loader import LoadedPolicy, load_policy
 from registry.policy.targets import check_targets
+
+if TYPE_CHECKING:
+    from registry.catalog.loader import Catalog
 
 T = TypeVar("T")
 
@@ -104,6 +106,8 @@ def catalog_dir(option: Path | None) -> Path:
 
 
 def read_catalog(option: Path | None) -> Catalog:
+    from registry.catalog.loader import load_catalog  # the catalog models: when one is read
+
     return guarded(lambda: load_catalog(catalog_dir(option)))
 
 

@@ -63,10 +63,23 @@ def test_validate_imports_only_what_validating_a_policy_needs(tmp_path: Path) ->
     assert not _top(modules) & {*HEAVY, "clearance_client", "casbin", "rich", "dotenv"}
     others = {m for m, _ in COMMANDS.values() if m != "cli.commands.validate"}
     assert not modules & others  # no other command's module
-    assert "registry.policy.loader" in modules and "registry.catalog.loader" in modules
+    assert "registry.policy.loader" in modules
     unneeded = ("registry.engine", "registry.gate", "registry.routers", "registry.api")
     assert not {m for m in modules if m.startswith(unneeded)}
     assert "registry.attestations.models" not in modules  # only for attestations files
+    # the policy names no provider: no catalog file is read, no catalog model built
+    assert "registry.catalog.models" not in modules
+
+
+def test_validate_reads_the_catalog_for_a_policy_that_names_providers(tmp_path: Path) -> None:
+    named = tmp_path / "named.yaml"
+    text = (ROOT / POLICY).read_text()
+    assert "  deny: []" in text
+    named.write_text(text.replace("  deny: []", "  deny: [deepseek]"))
+    code, modules = modules_of(tmp_path, "validate", str(named))
+    assert code == 0
+    assert "registry.catalog.models" in modules
+    assert not _top(modules) & {*HEAVY, "clearance_client", "casbin", "rich"}
 
 
 @pytest.mark.parametrize(

@@ -136,3 +136,7 @@ def test_validate_reads_only_the_providers_a_policy_names_when_they_hold_every_t
     assert "mistral/eu" in catalog_ids(named) and "openai" not in catalog_ids(named)
     with pytest.raises(CatalogError):
         load_named(catalog, {"zz-broken"})
+    # no catalog at all: a warning that the targets were not checked, never a traceback
+    unchecked = runner.invoke(app, ["validate", str(fixed), "--catalog", str(tmp_path)])
+    assert unchecked.exit_code == ExitCode.OK, unchecked.output
+    assert "policy targets not checked" in unchecked.stderr

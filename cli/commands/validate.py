@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeAlias
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,7 +17,6 @@ from cli.common import (
     catalog_dir,
 )
 from cli.exitcodes import ExitCode
-from registry.catalog.loader import Catalog, load_catalog, load_named, load_provider
 from registry.errors import InputError, Problem
 from registry.policy.loader import LoadedPolicy, policy_from_document
 from registry.policy.targets import named_providers, unknown_targets
@@ -24,9 +24,10 @@ from registry.yamlload import load_file
 
 if TYPE_CHECKING:
     from registry.attestations.loader import AttestationsDoc
+    from registry.catalog.loader import Catalog
 
-# Attestations and policy tests are imported when such a file is validated: validating a
-# policy or a catalog does not pay for their models (or the engine, which tests run).
+# Catalogs, attestations and policy tests are imported when one is read: validating a policy
+# that names no provider pays for none of their models (nor the engine, which tests run).
 
 DEFAULT_PATHS = (Path("provider_catalog"), Path("policies"))
 
@@ -46,32 +47,43 @@ def _expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-Checked: TypeAlias = "Catalog | LoadedPolicy | AttestationsDoc | None"
+@dataclass(frozen=True)
+class Checked:
+    """One validated path: what to print, and what later checks need of it."""
+
+    summary: str
+    catalog: Catalog | None = None
+    policy: LoadedPolicy | None = None
+    attestations: AttestationsDoc | None = None
 
 
-def _check(path: Path) -> tuple[str, Checked]:
+def _check(path: Path) -> Checked:
     if path.is_dir():
+        from registry.catalog.loader import load_catalog
+
         catalog = load_catalog(path)
-        return (
-            f"catalog {path}: {len(catalog.providers)} providers, revision {catalog.revision}",
-            catalog,
-        )
+        summary = f"catalog {path}: {len(catalog.providers)} providers, revision {catalog.revision}"
+        return Checked(summary, catalog=catalog)
     if _is_test_file(path):
         from registry.policytest import load_test_file
 
         spec = load_test_file(path)[0]
-        return f"policy test {path}: {len(spec.cases)} cases", None
+        return Checked(f"policy test {path}: {len(spec.cases)} cases")
     if path.parent.name == "providers":
+        from registry.catalog.loader import load_provider
+
         provider, _ = load_provider(path, str(path))
-        return f"provider {path}: {provider.id}", None
+        return Checked(f"provider {path}: {provider.id}")
     doc = load_file(path)
     if isinstance(doc.data, dict) and "attestations" in doc.data:
         from registry.attestations.loader import attestations_from_document
 
         found = attestations_from_document(doc)
-        return f"attestations {path}: {found.name} ({len(found.entries)} entries)", found
+        summary = f"attestations {path}: {found.name} ({len(found.entries)} entries)"
+        return Checked(summary, attestations=found)
     policy = policy_from_document(doc)
-    return f"policy {path}: {policy.name} ({len(policy.classes)} data classes)", policy
+    summary = f"policy {path}: {policy.name} ({len(policy.classes)} data classes)"
+    return Checked(summary, policy=policy)
 
 
 def _attestation_files(path: Path) -> list[Path]:
@@ -108,21 +120,26 @@ def _attestation_problems(docs: list[AttestationsDoc], catalogs: list[Catalog]) 
 
 def _reference_catalogs(
     catalogs: list[Catalog], option: Path | None, policies: list[LoadedPolicy], full: bool
-) -> list[Catalog]:
+) -> list[Catalog] | None:
     """The catalogs to check policy targets against: those validated in this run, else the
-    default one (--catalog, CLEARANCE_CATALOG, provider_catalog/) when it exists. Of the
-    default one, only the files of the providers the policies name are read when that
-    finds every target (the whole catalog could only say the same); the whole catalog
-    when a target is missing (its message suggests the closest id) or `full` is asked
-    (attestations name targets of their own)."""
+    default one (--catalog, CLEARANCE_CATALOG, provider_catalog/); None when there is none.
+    Of the default one, only the files of the providers the policies name are read when
+    that finds every target (the whole catalog could only say the same; none for policies
+    that name none); the whole catalog when a target is missing (its message suggests the
+    closest id) or `full` is asked (attestations name targets of their own)."""
     if catalogs:
         return catalogs
+    wanted = {name for policy in policies for name in named_providers(policy)}
+    if not wanted and not full:
+        return []  # nothing to check
     path = catalog_dir(option)
     if not (path / "providers").is_dir():
-        return []
+        return None
+    from registry.catalog.loader import load_catalog, load_named
+
     if not full:
         try:
-            named = load_named(path, {p for policy in policies for p in named_providers(policy)})
+            named = load_named(path, wanted)
         except InputError:
             named = None  # the whole catalog says whether it is usable
         if named is not None and not target_problems(policies, [named]):
@@ -130,12 +147,14 @@ def _reference_catalogs(
     try:
         return [load_catalog(path)]
     except InputError:
-        return []  # reported when validated itself; targets are then left unchecked
+        return None  # reported when validated itself; targets are then left unchecked
 
 
 def target_problems(policies: list[LoadedPolicy], catalogs: list[Catalog]) -> list[Problem]:
     """List and exception targets that no catalog knows (a typo in a deny list fails open)."""
     problems: list[Problem] = []
+    if not catalogs:
+        return problems
     for policy in policies:
         found = [unknown_targets(policy, catalog) for catalog in catalogs]
         elsewhere = [{p.key for p in other} for other in found[1:]]
@@ -160,21 +179,22 @@ def validate(
     extra = [f for p in attestation_paths(attestations) for f in _attestation_files(p)]
     for path in [*_expand(list(paths or DEFAULT_PATHS)), *extra]:
         try:
-            summary, loaded = _check(path)
+            checked = _check(path)
         except InputError as err:
             typer.echo(err.render(), err=True)
             problems += len(err.problems)
             continue
-        if isinstance(loaded, Catalog):
-            catalogs.append(loaded)
-        elif isinstance(loaded, LoadedPolicy):
-            policies.append(loaded)
-        elif loaded is not None:  # the only other kind _check returns
-            docs.append(loaded)
-        typer.echo(f"ok   {summary}")
-    reference = _reference_catalogs(catalogs, catalog, policies, full=bool(docs))
-    if policies and not reference:
+        if checked.catalog is not None:
+            catalogs.append(checked.catalog)
+        if checked.policy is not None:
+            policies.append(checked.policy)
+        if checked.attestations is not None:
+            docs.append(checked.attestations)
+        typer.echo(f"ok   {checked.summary}")
+    found = _reference_catalogs(catalogs, catalog, policies, full=bool(docs))
+    if found is None and policies:
         typer.echo("warning: policy targets not checked: no catalog (pass --catalog)", err=True)
+    reference = found or []
     for problem in target_problems(policies, reference):
         if allow_unknown_targets:
             typer.echo(f"warning: {problem.file}:{problem.line}: {problem.message}", err=True)

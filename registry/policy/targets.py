@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from registry.catalog.facts import targets
-from registry.catalog.loader import Catalog
 from registry.errors import PolicyError, Problem
 from registry.policy.loader import LoadedPolicy
+
+if TYPE_CHECKING:
+    from registry.catalog.loader import Catalog
 
 CODE = "CLR-P005"
 
@@ -24,6 +26,8 @@ def catalog_ids(catalog: Catalog) -> frozenset[str]:
     deployment is `provider/default`); memoized per catalog."""
     known: frozenset[str] | None = catalog.memo.get("policy_ids")
     if known is None:
+        from registry.catalog.facts import targets  # the catalog models: once there is one
+
         names = {name for t in targets(catalog) for name in (t.provider, t.id)}
         known = catalog.memo["policy_ids"] = frozenset(names)
     return known
