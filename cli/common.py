@@ -13,17 +13,20 @@ import typer
 from cli.exitcodes import ExitCode
 from registry.attestations.apply import org_view_of
 from registry.catalog.loader import Catalog, load_catalog
+from registry.catalog.shipped import resolve_catalog
 from registry.errors import ClearanceError, InputError, Problem
 from registry.policy.loader import LoadedPolicy, load_policy
 from registry.policy.targets import check_targets
 
 T = TypeVar("T")
 
-DEFAULT_CATALOG = "provider_catalog"
-
 CatalogOpt = Annotated[
     Path | None,
-    typer.Option("--catalog", help="Catalog directory (holds providers/). Env: CLEARANCE_CATALOG."),
+    typer.Option(
+        "--catalog",
+        help="Catalog directory (holds providers/). Default: CLEARANCE_CATALOG, else "
+        "./provider_catalog, else the catalog shipped with the package.",
+    ),
 ]
 PolicyOpt = Annotated[Path, typer.Option("--policy", help="Policy file (YAML).")]
 
@@ -99,9 +102,8 @@ def guarded(action: Callable[[], T]) -> T:
 
 
 def catalog_dir(option: Path | None) -> Path:
-    if option is not None:
-        return option
-    return Path(os.environ.get("CLEARANCE_CATALOG") or DEFAULT_CATALOG)
+    """--catalog > CLEARANCE_CATALOG > ./provider_catalog > the packaged catalog."""
+    return guarded(lambda: resolve_catalog(option, os.environ).path)
 
 
 def read_catalog(option: Path | None) -> Catalog:

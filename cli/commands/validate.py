@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +14,6 @@ from cli.common import (
     AttestationsOpt,
     CatalogOpt,
     attestation_paths,
-    catalog_dir,
 )
 from cli.exitcodes import ExitCode
 from registry.attestations.loader import (
@@ -27,6 +27,7 @@ from registry.attestations.loader import (
     target_problems as attested_target_problems,
 )
 from registry.catalog.loader import Catalog, load_catalog, load_provider
+from registry.catalog.shipped import resolve_catalog
 from registry.errors import InputError, Problem
 from registry.policy.loader import LoadedPolicy, policy_from_document
 from registry.policy.targets import unknown_targets
@@ -102,13 +103,13 @@ def _attestation_problems(docs: list[AttestationsDoc], catalogs: list[Catalog]) 
 
 def _reference_catalogs(catalogs: list[Catalog], option: Path | None) -> list[Catalog]:
     """The catalogs to check policy targets against: those validated in this run, else the
-    default one (--catalog, CLEARANCE_CATALOG, provider_catalog/) when it exists."""
+    default one (--catalog, CLEARANCE_CATALOG, ./provider_catalog, the packaged one)."""
     if catalogs:
         return catalogs
-    path = catalog_dir(option)
-    if not (path / "providers").is_dir():
-        return []
     try:
+        path = resolve_catalog(option, os.environ).path
+        if not (path / "providers").is_dir():
+            return []
         return [load_catalog(path)]
     except InputError:
         return []  # reported when validated itself; targets are then left unchecked
