@@ -22,19 +22,32 @@ if TYPE_CHECKING:
 
 DatabaseOpt = Annotated[
     str | None,
-    typer.Option("--database", help="Database URL (env DATABASE_URL; default: SQLite in ./data)."),
+    typer.Option(
+        "--database",
+        help="Database URL (env DATABASE_URL; default: SQLite in $CLEARANCE_DATA_DIR or ./data).",
+    ),
 ]
 
 
 CLI_ACTOR = "cli"  # audit actor of writes made with direct database access
 
 
-def database_url(option: str | None) -> str:
+def database_choice(option: str | None) -> tuple[str, str]:
+    """The database URL and where it came from: --database, DATABASE_URL, else the SQLite
+    file in CLEARANCE_DATA_DIR or ./data (the order `clearance serve` uses too)."""
     if option:
-        return option
+        return option, "--database"
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"], "DATABASE_URL"
     from registry.store.db import data_dir, default_url
 
-    return os.environ.get("DATABASE_URL") or default_url(data_dir())
+    if os.environ.get("CLEARANCE_DATA_DIR"):
+        return default_url(data_dir()), "CLEARANCE_DATA_DIR"
+    return default_url(data_dir()), "default (no --database, DATABASE_URL or CLEARANCE_DATA_DIR)"
+
+
+def database_url(option: str | None) -> str:
+    return database_choice(option)[0]
 
 
 def import_catalog(

@@ -81,7 +81,9 @@ def serve(
 
 
 def _banner(base: str, database: str, key_file: Path, created: bool, examples: bool) -> None:
-    lines = [f"Clearance registry on {base}  (store: {database})"]
+    from registry.store.db import describe
+
+    lines = [f"Clearance registry on {base}  ({describe(database)})"]
     if created:
         lines.append(f"  first run: an admin key for org 'example' is in {key_file} (mode 0600)")
     if key_file.is_file() and examples:
