@@ -21,13 +21,14 @@ from cli.common import (
     EnvFileOpt,
     EnvOpt,
     PolicyOpt,
+    VerboseOpt,
     as_of_date,
     attestation_paths,
     catalog_dir,
 )
 from cli.env import read_env
 from cli.exitcodes import ExitCode
-from cli.outputs.console import console
+from cli.outputs.console import console, progress_steps
 from cli.outputs.gate import colour_text, error_json, error_text, to_json, to_text
 from cli.outputs.gate_ci import (
     error_github,
@@ -40,7 +41,7 @@ from cli.outputs.gate_ci import (
 from registry.attestations.apply import org_view_of
 from registry.catalog.loader import load_catalog
 from registry.errors import ClearanceError, InputError, Problem
-from registry.gate.check import run_gate
+from registry.gate.check import Progress, no_progress, run_gate
 from registry.gate.report import GateReport, report_from_json
 from registry.policy.expiry import EXPIRY_WARNING_DAYS
 from registry.policy.loader import load_policy
@@ -114,7 +115,7 @@ class GateArgs:
     attestations: list[Path]
 
 
-def _report(args: GateArgs) -> GateReport:
+def _report(args: GateArgs, progress: Progress = no_progress) -> GateReport:
     """The report, or InputError for anything that stops the gate from judging."""
     loaded = load_policy(args.policy)
     if args.server:
@@ -134,7 +135,14 @@ def _report(args: GateArgs) -> GateReport:
         check_targets(loaded, cat)
     cat = org_view_of(cat, args.attestations, day, loaded.policy.org)
     return run_gate(
-        loaded, cat, args.manifests, args.data_class, day, env=args.env, warn_days=args.warn_days
+        loaded,
+        cat,
+        args.manifests,
+        args.data_class,
+        day,
+        env=args.env,
+        warn_days=args.warn_days,
+        progress=progress,
     )
 
 
@@ -189,6 +197,7 @@ def gate(
         ),
     ] = None,
     attestations: AttestationsOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Fail the build when a manifest may send a data class to a deployment the policy
     does not permit (or that the catalog does not know). Exit 0 compliant, 1 violations,
@@ -209,14 +218,16 @@ def gate(
             warn_days=warn_days,
             attestations=attestation_paths(attestations),
         )
-        report = _report(args)
+        with progress_steps("clearance gate") as progress:
+            report = _report(args, progress)
     except ServiceUnavailableError as err:
         _fail(fmt, output, (_problem_of(err),), ExitCode.UNREACHABLE)
     except InputError as err:
         _fail(fmt, output, err.problems, ExitCode.INVALID)
     except ClearanceError as err:
         _fail(fmt, output, (_problem_of(err),), ExitCode.INVALID)
-    _emit(RENDER[fmt](report), fmt, output, coloured)
+    text = to_text(report, verbose=verbose) if fmt is GateFormat.text else RENDER[fmt](report)
+    _emit(text, fmt, output, coloured)
     raise typer.Exit(report.exit_code)
 
 
