@@ -143,8 +143,8 @@ def _render_denied(result: Evaluation, out: Console) -> None:
     if not groups:
         return
     out.print(
-        "denied, each deployment once under its decisive reason "
-        "(a list entry, a known fact that fails, then an unknown one):"
+        "denied, each once under its decisive reason "
+        "(a list entry, else a known failing fact, else an unknown one):"
     )
     table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False)
     table.add_column("denied", justify="right", no_wrap=True)

@@ -3,9 +3,11 @@
 Only a deployment of the entry's own provider that the same evaluations permitted is ever
 named: permitted under every data class the entry is judged under, and offering the entry's
 model when it names one (the evaluation then holds only the deployments whose model offerings
-list it). Among those, one permitted without a policy exception comes first, then (for an
-entry that names an endpoint) one with an endpoint host of its own, then the first as the
-provider's catalog file lists them.
+list it). Among those, one permitted without a policy exception comes first; then one the
+manifest can name the way the entry names its own (a cloud region for an entry that asks for
+a region, an endpoint host of its own for one that writes an endpoint); then, for a region,
+the one whose region name shares the longest prefix with the one asked for; then the first
+as the provider's catalog file lists them.
 OpenRouter requests carry their own fix (the `provider` object to send) and failover
 results have no single entry to change, so neither gets one.
 """
@@ -42,15 +44,49 @@ def _url(entry: Entry, host: str) -> str:
 
 def _use(entry: Entry, target: str, deployment: Deployment | None) -> str:
     """How the manifest names the deployment: a Clearance manifest by its id; a LiteLLM
-    entry by the endpoint URL of its host, else by its cloud region."""
+    entry by its cloud region when the entry names a region, else by the endpoint URL of
+    its host, else by its region."""
     if entry.kind != "litellm" or deployment is None:
         return target
     host = _host(deployment)
+    if deployment.cloud_regions and (entry.region is not None or host is None):
+        return f"region {_closest(entry.region, deployment.cloud_regions)}"
     if host is not None:
         return _url(entry, host)
-    if deployment.cloud_regions:
-        return f"region {deployment.cloud_regions[0]}"
     return target
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
+
+
+def _closest(asked: str | None, regions: list[str]) -> str:
+    """The region whose name shares the longest prefix with the one asked for (the first
+    on a tie): `europe-west12` is closer to `europe-west1` than to `us-central1`."""
+    if asked is None:
+        return regions[0]
+    return max(regions, key=lambda r: _shared_prefix(asked.lower(), r.lower()))
+
+
+def _affinity(entry: Entry, deployment: Deployment | None) -> int:
+    if entry.region is None or deployment is None or not deployment.cloud_regions:
+        return 0
+    return _shared_prefix(entry.region.lower(), _closest(entry.region, deployment.cloud_regions))
+
+
+def _reached_alike(entry: Entry, deployment: Deployment | None) -> bool:
+    """Whether the deployment can be named the way the entry names its own: by a region
+    when it asks for one, by its own host when it writes an endpoint."""
+    if entry.region is not None:
+        return deployment is not None and bool(deployment.cloud_regions)
+    if entry.endpoint is not None:
+        return _host(deployment) is not None
+    return True
 
 
 @dataclass(frozen=True)
@@ -110,11 +146,16 @@ def _best(
 ) -> Alternative:
     deployments = {f"{provider.id}/{d.id}": d for d in provider.deployments}
     order = {target: i for i, target in enumerate(deployments)}
-    wants_host = entry.endpoint is not None
 
-    def rank(target: str) -> tuple[bool, bool, int, str]:
-        no_host = wants_host and _host(deployments.get(target)) is None
-        return (target in waived, no_host, order.get(target, len(order)), target)
+    def rank(target: str) -> tuple[bool, bool, int, int, str]:
+        deployment = deployments.get(target)
+        return (
+            target in waived,
+            not _reached_alike(entry, deployment),
+            -_affinity(entry, deployment),
+            order.get(target, len(order)),
+            target,
+        )
 
     best = min(candidates, key=rank)
     return Alternative(

@@ -4,7 +4,6 @@ permitted for its data class; an entry that resolves to nothing is a violation, 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -84,10 +83,11 @@ def _check(
             waived[target] = waived.get(target, ()) + waivers
     waived = {t: w for t, w in waived.items() if t not in denied}
     message = _message(entry, denied, catalog, label) if entry.targets else ""
-    result = Result(entry, label, denied, message or entry.problem or "nothing to check", waived)
+    message = message or entry.problem or "nothing to check"
+    result = Result(entry, label, denied, message, waived)
     if result.compliant:
         return result
-    return replace(result, alternative=finder.find(entry, evaluations))
+    return Result(entry, label, denied, message, waived, finder.find(entry, evaluations))
 
 
 def _message(

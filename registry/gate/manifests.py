@@ -163,6 +163,7 @@ def _litellm_entry(
         problem=found.problem,
         group=entry.name,
         endpoint=_written_endpoint(entry.params, found.host),
+        region=found.region,
     )
 
 

@@ -38,6 +38,7 @@ class Entry:
     group: str | None = None  # the model name routers fail over within (LiteLLM model_name)
     problem_rule: str = "gate.unresolved"
     endpoint: str | None = None  # the endpoint URL as the manifest writes it (LiteLLM api_base)
+    region: str | None = None  # the cloud region the manifest asks for (LiteLLM region keys)
 
 
 @dataclass(frozen=True, kw_only=True)
