@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -41,7 +42,7 @@ from cli.outputs.gate_ci import (
 from registry.attestations.apply import org_view_of
 from registry.catalog.loader import load_catalog
 from registry.errors import ClearanceError, InputError, Problem
-from registry.gate.check import Progress, no_progress, run_gate
+from registry.gate.check import run_gate
 from registry.gate.report import GateReport, report_from_json
 from registry.policy.expiry import EXPIRY_WARNING_DAYS
 from registry.policy.loader import load_policy
@@ -115,7 +116,7 @@ class GateArgs:
     attestations: list[Path]
 
 
-def _report(args: GateArgs, progress: Progress = no_progress) -> GateReport:
+def _report(args: GateArgs, progress: Callable[[str, int, int], None] | None = None) -> GateReport:
     """The report, or InputError for anything that stops the gate from judging."""
     loaded = load_policy(args.policy)
     if args.server:

@@ -118,10 +118,11 @@ def run_gate(
     *,
     env: Mapping[str, str] = NO_ENV,
     warn_days: int = EXPIRY_WARNING_DAYS,
-    progress: Progress = no_progress,
+    progress: Progress | None = None,
 ) -> GateReport:
     """Read every manifest file (one InputError naming every bad entry of every file) and
     check it; `progress` hears of each file before it is read and each entry checked."""
+    progress = progress or no_progress
     entries: list[Entry] = []
     problems: list[Problem] = []
     paths = list(manifests)
@@ -147,11 +148,12 @@ def check_entries(
     engine: Engine | None = None,
     *,
     warn_days: int = EXPIRY_WARNING_DAYS,
-    progress: Progress = no_progress,
+    progress: Progress | None = None,
 ) -> GateReport:
     """Check every entry, then that each model can fail over as `routing` asks; warn about
     exceptions of the classes checked that expired or expire within `warn_days`."""
     engine = engine or Engine()
+    progress = progress or no_progress
     finder = Alternatives(catalog)
     results = []
     checked: set[str] = set()
