@@ -83,6 +83,15 @@ AttestationsOpt = Annotated[
     ),
 ]
 ATTESTATIONS_ENV = "CLEARANCE_ATTESTATIONS"
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Text output: list every deployment and every reason (--format json always has "
+        "them all).",
+    ),
+]
 
 
 def fail(message: str, code: ExitCode = ExitCode.INVALID) -> NoReturn:

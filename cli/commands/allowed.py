@@ -20,6 +20,7 @@ from cli.common import (
     EnvOpt,
     ModelOpt,
     PolicyOpt,
+    VerboseOpt,
     fail,
     guarded,
     org_view,
@@ -60,6 +61,7 @@ class Allowed:
     cls: ResolvedClass
     litellm_config: Path | None
     env: Mapping[str, str]
+    verbose: bool = False
 
 
 def _echo_err(lines: list[str]) -> None:
@@ -68,7 +70,7 @@ def _echo_err(lines: list[str]) -> None:
 
 
 def _table(ctx: Allowed) -> ExitCode:
-    render_table(ctx.result, console())
+    render_table(ctx.result, console(), verbose=ctx.verbose)
     return ExitCode.OK
 
 
@@ -172,6 +174,7 @@ def allowed(
     env_file: EnvFileOpt = None,
     allow_unknown_targets: AllowUnknownTargetsOpt = False,
     attestations: AttestationsOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Print the deployments the policy permits for a data class (exit 0 even when none;
     router formats exit 1 rather than print something that would not restrict routing)."""
@@ -183,4 +186,5 @@ def allowed(
     result = guarded(lambda: Engine().evaluate(loaded, cat, data_class, model, day))
     cls = guarded(lambda: loaded.data_class(data_class))
     given = guarded(lambda: read_env(env or [], env_file or []))
-    raise typer.Exit(int(OUTPUTS[fmt](Allowed(result, cat, cls, litellm_config, given))))
+    ctx = Allowed(result, cat, cls, litellm_config, given, verbose)
+    raise typer.Exit(int(OUTPUTS[fmt](ctx)))

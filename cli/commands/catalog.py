@@ -15,7 +15,7 @@ import typer
 
 from cli.common import AsOfOpt, CatalogOpt, fail, guarded, parse_as_of, read_catalog
 from cli.exitcodes import ExitCode
-from cli.outputs.console import progress_bar
+from cli.outputs.console import progress_bar, progress_steps, status
 
 if TYPE_CHECKING:
     from registry.catalog.loader import Catalog
@@ -55,12 +55,20 @@ def import_catalog(
     database: DatabaseOpt = None,
 ) -> None:
     """Validate a catalog directory and make it the active revision (all or nothing)."""
+    from registry.catalog.loader import load_catalog
     from registry.store.repository import Store
 
+    with progress_steps("catalog import") as progress:
+        loaded = guarded(
+            lambda: load_catalog(
+                directory, lambda path, done, total: progress(f"reading {path.name}", done, total)
+            )
+        )
     store = Store(database_url(database))
     try:
-        store.migrate()
-        result = guarded(lambda: store.import_catalog(directory, actor=CLI_ACTOR))
+        with status(f"catalog import: writing revision {loaded.revision}"):
+            store.migrate()
+            result = guarded(lambda: store.import_catalog(loaded, actor=CLI_ACTOR))
     finally:
         store.close()
     if result.created:
