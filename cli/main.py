@@ -26,10 +26,11 @@ if TYPE_CHECKING:
 
 def _catalog_line(label: str, path: Path, chosen_by: str) -> str:
     from cli.common import guarded
+    from registry.catalog.facts import targets
     from registry.catalog.loader import load_catalog
 
     catalog = guarded(lambda: load_catalog(path))
-    deployments = sum(len(p.deployments) for p in catalog.providers.values())
+    deployments = len(targets(catalog))
     return (
         f"{label}: revision {catalog.revision} ({len(catalog.providers)} providers, "
         f"{deployments} deployments; {chosen_by}) at {path}"
