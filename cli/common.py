@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 import typer
 
 from cli.exitcodes import ExitCode
+from registry.catalog.shipped import resolve_catalog
 from registry.errors import ClearanceError, InputError, Problem
 from registry.policy.loader import LoadedPolicy, load_policy
 from registry.policy.targets import check_targets
@@ -20,11 +21,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-DEFAULT_CATALOG = "provider_catalog"
-
 CatalogOpt = Annotated[
     Path | None,
-    typer.Option("--catalog", help="Catalog directory (holds providers/). Env: CLEARANCE_CATALOG."),
+    typer.Option(
+        "--catalog",
+        help="Catalog directory (holds providers/). Default: CLEARANCE_CATALOG, else "
+        "./provider_catalog, else the catalog shipped with the package.",
+    ),
 ]
 PolicyOpt = Annotated[Path, typer.Option("--policy", help="Policy file (YAML).")]
 
@@ -81,6 +84,15 @@ AttestationsOpt = Annotated[
     ),
 ]
 ATTESTATIONS_ENV = "CLEARANCE_ATTESTATIONS"
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Text output: list every deployment and every reason (--format json always has "
+        "them all).",
+    ),
+]
 
 
 def fail(message: str, code: ExitCode = ExitCode.INVALID) -> NoReturn:
@@ -100,9 +112,8 @@ def guarded(action: Callable[[], T]) -> T:
 
 
 def catalog_dir(option: Path | None) -> Path:
-    if option is not None:
-        return option
-    return Path(os.environ.get("CLEARANCE_CATALOG") or DEFAULT_CATALOG)
+    """--catalog > CLEARANCE_CATALOG > ./provider_catalog > the packaged catalog."""
+    return guarded(lambda: resolve_catalog(option, os.environ).path)
 
 
 def read_catalog(option: Path | None) -> Catalog:

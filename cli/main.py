@@ -9,9 +9,11 @@ it, `tests/test_cli_start.py` checks it). `clearance --help` and the tests regis
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -37,6 +39,66 @@ GROUPS: dict[str, tuple[str, str]] = {
     "audit": ("cli.commands.keys", "audit_app"),
 }
 
+if TYPE_CHECKING:
+    from registry.catalog.shipped import CatalogSource
+
+
+def _catalog_line(label: str, path: Path, chosen_by: str) -> str:
+    from cli.common import guarded
+    from registry.catalog.facts import targets
+    from registry.catalog.loader import load_catalog
+
+    catalog = guarded(lambda: load_catalog(path))
+    deployments = len(targets(catalog))
+    return (
+        f"{label}: revision {catalog.revision} ({len(catalog.providers)} providers, "
+        f"{deployments} deployments; {chosen_by}) at {path}"
+    )
+
+
+def _version(value: bool) -> None:
+    """`clearance --version`: the package version, the packaged catalog's revision and, when
+    another one would be read (--catalog is per command), the catalog in use."""
+    if not value:
+        return
+    from registry import __version__
+    from registry.catalog.shipped import packaged_catalog
+
+    typer.echo(f"clearance-llm {__version__}")
+    packaged = packaged_catalog()
+    if packaged is None:
+        typer.echo("packaged catalog: missing (reinstall clearance-llm)")
+    else:
+        typer.echo(_catalog_line("packaged catalog", packaged, "packaged"))
+    source = _source_in_use()
+    if source is not None and (packaged is None or source.path.resolve() != packaged.resolve()):
+        typer.echo(_catalog_line("catalog in use", source.path, source.chosen_by))
+    raise typer.Exit()
+
+
+def _source_in_use() -> CatalogSource | None:
+    from registry.catalog.shipped import resolve_catalog
+    from registry.errors import InputError
+
+    try:
+        return resolve_catalog(None, os.environ)
+    except InputError:
+        return None
+
+
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and the catalog revisions, then exit.",
+        ),
+    ] = False,
+) -> None:
+    """Data-policy compliance for LLM inference providers."""
+
 
 def _load(where: tuple[str, str]) -> Any:
     module, attribute = where
@@ -53,6 +115,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
+    app.callback()(_root)  # also keeps a one-command app a group: `clearance NAME …`
     chosen = only if only in COMMANDS or only in GROUPS else None
     for name, where in COMMANDS.items():
         if chosen in (None, name):
@@ -61,13 +124,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     for name, where in GROUPS.items():
         if chosen in (None, name):
             app.add_typer(_load(where)(), name=name)
-    if chosen is not None:
-        app.callback(help=HELP)(_group)  # one command: still `clearance NAME …`
     return app
-
-
-def _group() -> None:
-    """Keeps a one-command app a group (Typer would otherwise make it the only command)."""
 
 
 def requested(argv: Sequence[str]) -> str | None:

@@ -162,6 +162,9 @@ def test_a_failed_audit_write_rolls_the_change_back(tmp_path: Path) -> None:
 def test_keys_cli_prints_the_key_alone_and_never_again(app: typer.Typer, tmp_path: Path) -> None:
     runner = CliRunner()
     database = f"sqlite:///{tmp_path / 'k.db'}"
+    server_store = Store(database)  # as `clearance serve` makes it: keys never create a store
+    server_store.migrate()
+    server_store.close()
     made = runner.invoke(
         app, ["keys", "create", "--org", "example", "--role", "editor", "--database", database]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import typer
@@ -84,10 +85,22 @@ def test_allowed_exits_zero_when_nothing_is_permitted(
     assert json.loads(out)["permitted"] == []
 
 
-def test_allowed_table_lists_targets(app: typer.Typer, runner: CliRunner, in_repo: Path) -> None:
+def test_allowed_table_shows_the_permitted_set_and_counts_the_denied(
+    app: typer.Typer, runner: CliRunner, in_repo: Path
+) -> None:
     code, out, _ = run(app, runner, "allowed", *CONFIDENTIAL, *AS_OF)
     assert code == ExitCode.OK
-    assert "openai/eu" in out and "permitted" in out and "denied" in out
+    json_code, doc, _ = run(app, runner, "allowed", *CONFIDENTIAL, *AS_OF, "--format", "json")
+    permitted, denied = json.loads(doc)["permitted"], json.loads(doc)["denied"]
+    assert json_code == ExitCode.OK and permitted and len(denied) > 100
+    assert all(t.split("/")[0] in out for t in permitted)
+    assert "openai/eu" not in out  # a denied deployment is counted, not listed
+    counts = [int(line.split()[0]) for line in out.splitlines() if re.match(r"\s+\d+\s", line)]
+    assert sum(counts) == len(denied)  # each denied deployment counted exactly once
+    assert len(out.splitlines()) < 40
+    verbose_code, verbose, _ = run(app, runner, "allowed", *CONFIDENTIAL, *AS_OF, "--verbose")
+    assert verbose_code == ExitCode.OK
+    assert all(t in verbose for t in [*permitted, *denied])  # --verbose lists every one
 
 
 def test_invalid_inputs_exit_two(

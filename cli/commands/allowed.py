@@ -21,6 +21,7 @@ from cli.common import (
     EnvOpt,
     ModelOpt,
     PolicyOpt,
+    VerboseOpt,
     attestation_paths,
     fail,
     guarded,
@@ -71,6 +72,7 @@ class Allowed:
     cls: ResolvedClass
     litellm_config: Path | None
     env: Mapping[str, str]
+    verbose: bool = False
 
 
 def _echo_err(lines: list[str]) -> None:
@@ -79,7 +81,7 @@ def _echo_err(lines: list[str]) -> None:
 
 
 def _table(ctx: Allowed) -> ExitCode:
-    render_table(ctx.result, console())
+    render_table(ctx.result, console(), verbose=ctx.verbose)
     return ExitCode.OK
 
 
@@ -172,6 +174,7 @@ class Remote:
     env_file: list[Path] | None
     catalog: Path | None  # local only: refused
     as_of: str | None  # local only: refused
+    verbose: bool = False
 
 
 def _remote(
@@ -195,7 +198,7 @@ def _remote(
             typer.echo(json.dumps(body, indent=2, ensure_ascii=False), nl=True)
             return ExitCode.OK
         if ask.fmt is AllowedFormat.table:
-            render_table(Evaluation.from_json(body), console())
+            render_table(Evaluation.from_json(body), console(), verbose=ask.verbose)
             return ExitCode.OK
         try:
             document = registry.permitted(loaded, ask.data_class, ask.model, ask.fmt.value)
@@ -240,6 +243,7 @@ def allowed(
     env_file: EnvFileOpt = None,
     allow_unknown_targets: AllowUnknownTargetsOpt = False,
     attestations: AttestationsOpt = None,
+    verbose: VerboseOpt = False,
     server: ServerOpt = None,
     api_key: ApiKeyOpt = None,
 ) -> None:
@@ -251,7 +255,7 @@ def allowed(
         fail("--litellm-config is only used with --format litellm")
     if server:
         remote = Remote(
-            policy, data_class, model, fmt, litellm_config, env, env_file, catalog, as_of
+            policy, data_class, model, fmt, litellm_config, env, env_file, catalog, as_of, verbose
         )
         code = run_remote(lambda: _remote(remote, server, api_key, attestations))
         raise typer.Exit(int(code))
@@ -261,4 +265,5 @@ def allowed(
     result = guarded(lambda: Engine().evaluate(loaded, cat, data_class, model, day))
     cls = guarded(lambda: loaded.data_class(data_class))
     given = guarded(lambda: read_env(env or [], env_file or []))
-    raise typer.Exit(int(OUTPUTS[fmt](Allowed(result, cat, cls, litellm_config, given))))
+    ctx = Allowed(result, cat, cls, litellm_config, given, verbose)
+    raise typer.Exit(int(OUTPUTS[fmt](ctx)))

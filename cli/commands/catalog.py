@@ -15,26 +15,39 @@ import typer
 
 from cli.common import AsOfOpt, CatalogOpt, fail, guarded, parse_as_of, read_catalog
 from cli.exitcodes import ExitCode
-from cli.outputs.console import progress_bar
+from cli.outputs.console import progress_bar, progress_steps, status
 
 if TYPE_CHECKING:
     from registry.catalog.loader import Catalog
 
 DatabaseOpt = Annotated[
     str | None,
-    typer.Option("--database", help="Database URL (env DATABASE_URL; default: SQLite in ./data)."),
+    typer.Option(
+        "--database",
+        help="Database URL (env DATABASE_URL; default: SQLite in $CLEARANCE_DATA_DIR or ./data).",
+    ),
 ]
 
 
 CLI_ACTOR = "cli"  # audit actor of writes made with direct database access
 
 
-def database_url(option: str | None) -> str:
+def database_choice(option: str | None) -> tuple[str, str]:
+    """The database URL and where it came from: --database, DATABASE_URL, else the SQLite
+    file in CLEARANCE_DATA_DIR or ./data (the order `clearance serve` uses too)."""
     if option:
-        return option
+        return option, "--database"
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"], "DATABASE_URL"
     from registry.store.db import data_dir, default_url
 
-    return os.environ.get("DATABASE_URL") or default_url(data_dir())
+    if os.environ.get("CLEARANCE_DATA_DIR"):
+        return default_url(data_dir()), "CLEARANCE_DATA_DIR"
+    return default_url(data_dir()), "default (no --database, DATABASE_URL or CLEARANCE_DATA_DIR)"
+
+
+def database_url(option: str | None) -> str:
+    return database_choice(option)[0]
 
 
 def import_catalog(
@@ -42,12 +55,20 @@ def import_catalog(
     database: DatabaseOpt = None,
 ) -> None:
     """Validate a catalog directory and make it the active revision (all or nothing)."""
+    from registry.catalog.loader import load_catalog
     from registry.store.repository import Store
 
+    with progress_steps("catalog import") as progress:
+        loaded = guarded(
+            lambda: load_catalog(
+                directory, lambda path, done, total: progress(f"reading {path.name}", done, total)
+            )
+        )
     store = Store(database_url(database))
     try:
-        store.migrate()
-        result = guarded(lambda: store.import_catalog(directory, actor=CLI_ACTOR))
+        with status(f"catalog import: writing revision {loaded.revision}"):
+            store.migrate()
+            result = guarded(lambda: store.import_catalog(loaded, actor=CLI_ACTOR))
     finally:
         store.close()
     if result.created:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -20,13 +21,14 @@ from cli.common import (
     EnvFileOpt,
     EnvOpt,
     PolicyOpt,
+    VerboseOpt,
     as_of_date,
     attestation_paths,
     catalog_dir,
 )
 from cli.env import read_env
 from cli.exitcodes import ExitCode
-from cli.outputs.console import console
+from cli.outputs.console import console, progress_steps
 from cli.outputs.gate import colour_text, error_json, error_text, to_json, to_text
 from cli.outputs.gate_ci import (
     error_github,
@@ -133,7 +135,7 @@ class GateArgs:
     attestations: list[Path]
 
 
-def _report(args: GateArgs) -> GateReport:
+def _report(args: GateArgs, progress: Callable[[str, int, int], None] | None = None) -> GateReport:
     """The report, or InputError for anything that stops the gate from judging."""
     loaded = load_policy(args.policy)
     if args.server:
@@ -144,7 +146,14 @@ def _report(args: GateArgs) -> GateReport:
         check_targets(loaded, cat)
     cat = org_view_of(cat, args.attestations, day, loaded.policy.org)
     return run_gate(
-        loaded, cat, args.manifests, args.data_class, day, env=args.env, warn_days=args.warn_days
+        loaded,
+        cat,
+        args.manifests,
+        args.data_class,
+        day,
+        env=args.env,
+        warn_days=args.warn_days,
+        progress=progress,
     )
 
 
@@ -184,6 +193,7 @@ def gate(
     server: ServerOpt = None,
     api_key: ApiKeyOpt = None,
     attestations: AttestationsOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Fail the build when a manifest may send a data class to a deployment the policy
     does not permit (or that the catalog does not know). Exit 0 compliant, 1 violations,
@@ -204,14 +214,16 @@ def gate(
             warn_days=warn_days,
             attestations=attestation_paths(attestations),
         )
-        report = _report(args)
+        with progress_steps("clearance gate") as progress:
+            report = _report(args, progress)
     except ServiceUnavailableError as err:
         _fail(fmt, output, (_problem_of(err),), ExitCode.UNREACHABLE)
     except InputError as err:
         _fail(fmt, output, err.problems, ExitCode.INVALID)
     except ClearanceError as err:
         _fail(fmt, output, (_problem_of(err),), ExitCode.INVALID)
-    _emit(RENDER[fmt](report), fmt, output, coloured)
+    text = to_text(report, verbose=verbose) if fmt is GateFormat.text else RENDER[fmt](report)
+    _emit(text, fmt, output, coloured)
     raise typer.Exit(report.exit_code)
 
 

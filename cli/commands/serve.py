@@ -28,7 +28,8 @@ def serve(
     seed: Annotated[
         bool,
         typer.Option(
-            help="On an empty store, import provider_catalog/ and policies/ and create a "
+            help="On an empty store, import the catalog (CLEARANCE_CATALOG, else "
+            "./provider_catalog, else the packaged one) and ./policies/, and create a "
             "first-run admin key for org `example`."
         ),
     ] = True,
@@ -48,12 +49,13 @@ def serve(
     """Run the registry service; SQLite by default, PostgreSQL by URL."""
     import uvicorn
 
+    from cli.common import catalog_dir
     from registry.api.app import create_app, prepare
     from registry.api.settings import Settings
     from registry.store.db import data_dir
     from registry.store.repository import Store
 
-    catalog, policies = Path("provider_catalog"), Path("policies")
+    catalog, policies = catalog_dir(None), Path("policies")
     key_file = admin_key_file or data_dir() / "example-admin.key"
     settings = Settings.from_env(
         database,
@@ -68,15 +70,23 @@ def serve(
     store = Store(settings.database_url)
     created = prepare(store, settings)
     app = create_app(settings, store)
-    _banner(f"http://{host}:{port}", settings.database_url, key_file, created is not None)
+    _banner(
+        f"http://{host}:{port}",
+        settings.database_url,
+        key_file,
+        created is not None,
+        settings.seed_policies is not None,
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
-def _banner(base: str, database: str, key_file: Path, created: bool) -> None:
-    lines = [f"Clearance registry on {base}  (store: {database})"]
+def _banner(base: str, database: str, key_file: Path, created: bool, examples: bool) -> None:
+    from registry.store.db import describe
+
+    lines = [f"Clearance registry on {base}  ({describe(database)})"]
     if created:
         lines.append(f"  first run: an admin key for org 'example' is in {key_file} (mode 0600)")
-    if key_file.is_file():
+    if key_file.is_file() and examples:
         lines.append(
             f'  try: curl -s -H "Authorization: Bearer $(cat {key_file})" '
             f"'{base}/v1/orgs/example/policies/eu-confidential/permitted?data_class=confidential'"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,9 +15,9 @@ from cli.common import (
     AttestationsOpt,
     CatalogOpt,
     attestation_paths,
-    catalog_dir,
 )
 from cli.exitcodes import ExitCode
+from registry.catalog.shipped import resolve_catalog
 from registry.errors import InputError, Problem
 from registry.policy.loader import LoadedPolicy, policy_from_document
 from registry.policy.targets import named_providers, unknown_targets
@@ -122,17 +123,21 @@ def _reference_catalogs(
     catalogs: list[Catalog], option: Path | None, policies: list[LoadedPolicy], full: bool
 ) -> list[Catalog] | None:
     """The catalogs to check policy targets against: those validated in this run, else the
-    default one (--catalog, CLEARANCE_CATALOG, provider_catalog/); None when there is none.
-    Of the default one, only the files of the providers the policies name are read when
-    that finds every target (the whole catalog could only say the same; none for policies
-    that name none); the whole catalog when a target is missing (its message suggests the
-    closest id) or `full` is asked (attestations name targets of their own)."""
+    default one (--catalog, CLEARANCE_CATALOG, ./provider_catalog, the packaged one); None
+    when there is none. Of the default one, only the files of the providers the policies
+    name are read when that finds every target (the whole catalog could only say the same;
+    none for policies that name none); the whole catalog when a target is missing (its
+    message suggests the closest id) or `full` is asked (attestations name targets of their
+    own)."""
     if catalogs:
         return catalogs
     wanted = {name for policy in policies for name in named_providers(policy)}
     if not wanted and not full:
         return []  # nothing to check
-    path = catalog_dir(option)
+    try:
+        path = resolve_catalog(option, os.environ).path
+    except InputError:
+        return None
     if not (path / "providers").is_dir():
         return None
     from registry.catalog.loader import load_catalog, load_named

@@ -13,53 +13,42 @@ import json
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from cli.outputs.gate import waiver_text, where
+from cli.outputs.gate import finding_text, findings, waiver_text, where
+from cli.outputs.rules import rule_help, rule_title
 from registry import __version__
 from registry.errors import Problem
 from registry.gate.report import GateReport, Result
-from registry.policy.expiry import EXPIRED, EXPIRING
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-HELP = {
-    "gate.unresolved": (
-        "The manifest entry maps to no provider, deployment or region of the catalog (or a "
-        "value it names cannot be read, such as an environment variable), so nothing can "
-        "vouch for it. Name a catalog provider or deployment (see `clearance allowed`), give "
-        "the environment with --env/--env-file, or add the provider to the catalog."
-    ),
-    "gate.unpinned": (
-        "The OpenRouter request does not pin providers, so OpenRouter may route it to any of "
-        "its providers, including ones the catalog has never judged. Add the `provider` "
-        "object the message shows (`only` with `allow_fallbacks: false`)."
-    ),
-    "gate.unknown_provider": (
-        "The OpenRouter request names a provider slug the catalog does not know: OpenRouter "
-        "may route there and nobody has judged it. Remove the slug or add the provider."
-    ),
-    EXPIRING: (
-        "A policy exception this gate relies on expires soon; after that day the requirement "
-        "it waives applies again. Renew the exception or meet the requirement."
-    ),
-    EXPIRED: ("A policy exception has expired and is ignored: the requirement it waived applies."),
-}
+
+
+def _entry_name(result: Result) -> str:
+    return f"{result.entry.label} [{result.data_class}]"
+
+
+def _alternative(result: Result) -> list[str]:
+    alt = result.alternative
+    return [] if alt is None else [f"Compliant alternative: {alt.text}."]
+
+
+def rule_messages(result: Result) -> dict[str, str]:
+    """One message per rule the entry fails: its own finding (not the entry's others), so
+    no two results of one entry read alike; then the compliant alternative if any."""
+    messages = {f.rule: finding_text(f, len(result.entry.targets)) for f in findings(result)}
+    if result.entry.problem is not None or not result.entry.targets:
+        # the entry's own message: an OpenRouter request's carries the fix to send
+        messages[result.entry.problem_rule] = result.message
+    return {
+        rule: "\n".join([f"{_entry_name(result)}: {text}", *_alternative(result)])
+        for rule, text in messages.items()
+    }
 
 
 def _details(result: Result) -> str:
-    lines = [f"{result.entry.label} [{result.data_class}]: {result.message}"]
-    for target, reasons in sorted(result.denied.items()):
-        lines.extend(f"{target}: {r.rule}: {r.message}" for r in reasons)
-    return "\n".join(lines)
-
-
-def _rule_help(rule: str) -> str:
-    if rule in HELP:
-        return HELP[rule]
-    data_class, _, key = rule.partition(".")
-    return (
-        f"Requirement `{key}` of data class `{data_class}` in the policy failed (or its "
-        f"fact is unknown) for a deployment this manifest may use. Run `clearance explain "
-        f"TARGET --policy FILE --data-class {data_class}` for the facts and evidence."
-    )
+    """Every finding of an entry, one line per rule, then the alternative."""
+    lines = [f"{_entry_name(result)}: {result.message}"]
+    lines.extend(finding_text(f, len(result.entry.targets)) for f in findings(result))
+    return "\n".join(lines + _alternative(result))
 
 
 def _location(file: str, line: int | None) -> dict[str, Any]:
@@ -74,12 +63,12 @@ def _findings(report: GateReport) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for result in report.violations:
         location = _location(result.entry.file, result.entry.line)
-        for rule in result.rules:
+        for rule, text in rule_messages(result).items():
             found.append(
                 {
                     "ruleId": rule,
                     "level": "error",
-                    "message": {"text": _details(result)},
+                    "message": {"text": text},
                     "locations": [location],
                 }
             )
@@ -131,8 +120,9 @@ def _sarif(results: list[dict[str, Any]], invocation: dict[str, Any]) -> str:
                             {
                                 "id": rule,
                                 "name": rule.replace(".", "_"),
-                                "shortDescription": {"text": f"policy requirement {rule}"},
-                                "help": {"text": _rule_help(rule)},
+                                "shortDescription": {"text": rule_title(rule)},
+                                "fullDescription": {"text": f"{rule}: {rule_title(rule)}"},
+                                "help": {"text": rule_help(rule)},
                                 "defaultConfiguration": {"level": "error"},
                             }
                             for rule in rules
@@ -234,9 +224,18 @@ def _annotation(kind: str, file: str, line: int | None, title: str, message: str
     return f"::{kind} {props},title={title}::{_escape(message)}"
 
 
+def github_title(result: Result) -> str:
+    """A title a person reads first: the entry and what is wrong, not a list of rule ids."""
+    rules = list(rule_messages(result))
+    if len(rules) == 1:
+        return f"{_entry_name(result)}: {rule_title(rules[0])}"
+    keys = ", ".join(r.partition(".")[2] for r in rules)
+    return f"{_entry_name(result)}: not permitted ({keys})"
+
+
 def to_github(report: GateReport) -> str:
     lines = [
-        _annotation("error", r.entry.file, r.entry.line, ", ".join(r.rules), _details(r))
+        _annotation("error", r.entry.file, r.entry.line, github_title(r), _details(r))
         for r in report.violations
     ]
     for result in report.results:
@@ -246,13 +245,13 @@ def to_github(report: GateReport) -> str:
                     "notice",
                     result.entry.file,
                     result.entry.line,
-                    f"waived {w.reason.rule}",
+                    f"{_entry_name(result)}: permitted only by an exception ({w.reason.rule})",
                     f"permitted only by an exception: {waiver_text(t, w)}",
                 )
                 for t, w in result.waivers
             )
     lines.extend(
-        _annotation("warning", w.source.file, w.source.line, w.code, w.message)
+        _annotation("warning", w.source.file, w.source.line, rule_title(w.code), w.message)
         for w in report.warnings
     )
     return "\n".join(lines) + ("\n" if lines else "")

@@ -19,6 +19,7 @@ from registry import __version__
 from registry.api import problems
 from registry.api.access import AccessMiddleware, check_routes
 from registry.api.deps import AppState
+from registry.api.docs import docs_router
 from registry.api.metrics import Metrics
 from registry.api.routes import (
     attestations,
@@ -40,6 +41,7 @@ from registry.policy.loader import load_policy
 from registry.store.repository import Store
 
 log = logging.getLogger("clearance.api")
+OPENAPI_URL = "/openapi.json"  # FastAPI's default, which the docs page loads
 ROUTERS = (
     health.router,
     providers.router,
@@ -185,12 +187,21 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             poller.stop()
             store.close()
 
-    app = FastAPI(title="Clearance registry", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="Clearance registry",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=OPENAPI_URL,
+        docs_url=None,  # served by docs_router from local files, never a CDN
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
     app.state.clearance = state
     routes = [route for router in ROUTERS for route in router.routes]
     check_routes(routes)  # before serving anything: every route declares its action
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(docs_router(app.title, OPENAPI_URL))
     app.add_middleware(AccessMiddleware, state=state, routes=routes)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(problems.ProblemError, problems.on_problem)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -211,13 +211,19 @@ def provider_files(root: Path) -> list[Path]:
     return files
 
 
-def load_catalog(root: Path | str) -> Catalog:
-    """Load every provider file; raise one CatalogError listing every problem found."""
+def load_catalog(
+    root: Path | str, progress: Callable[[Path, int, int], None] | None = None
+) -> Catalog:
+    """Load every provider file; raise one CatalogError listing every problem found.
+    `progress(file, done, total)` hears of each file before it is read."""
     root = Path(root)
     providers: dict[str, Provider] = {}
     docs: dict[str, Document] = {}
     problems: list[Problem] = []
-    for path in provider_files(root):
+    files = provider_files(root)
+    for done, path in enumerate(files):
+        if progress is not None:
+            progress(path, done, len(files))
         try:
             provider, doc = load_provider(path, str(path))
         except InputError as err:

@@ -3,22 +3,31 @@ permitted for its data class; an entry that resolves to nothing is a violation, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 
 from registry.catalog.facts import targets
 from registry.catalog.loader import Catalog
-from registry.engine.decisions import Reason, Source, Waived
+from registry.engine.decisions import Evaluation, Reason, Source, Waived
 from registry.engine.engine import Engine
 from registry.engine.evaluate import names_index
 from registry.errors import InputError, Problem
+from registry.gate.alternatives import Alternatives
 from registry.gate.manifests import read_manifest
 from registry.gate.openrouter import compliant_preferences
 from registry.gate.report import Entry, GateReport, GateWarning, Result
 from registry.policy.expiry import EXPIRY_WARNING_DAYS, exception_warnings
 from registry.policy.loader import LoadedPolicy
 from registry.routers.litellm_match import NO_ENV
+
+# (stage, done, total): told before each manifest file is read and as entries are checked
+Progress = Callable[[str, int, int], None]
+PROGRESS_EVERY = 50  # entries between two progress reports
+
+
+def no_progress(_stage: str, _done: int, _total: int) -> None:
+    """The default `Progress`: nobody is watching."""
 
 
 def _judge(
@@ -28,8 +37,9 @@ def _judge(
     engine: Engine,
     data_class: str,
     as_of: date,
-) -> tuple[dict[str, tuple[Reason, ...]], dict[str, tuple[Waived, ...]]]:
-    """(denied, waived) of the entry's deployments under one data class."""
+) -> tuple[dict[str, tuple[Reason, ...]], dict[str, tuple[Waived, ...]], Evaluation]:
+    """(denied, waived) of the entry's deployments under one data class, and the
+    evaluation they come from."""
     result = engine.evaluate(policy, catalog, data_class, entry.model, as_of)
     denied: dict[str, tuple[Reason, ...]] = {}
     waived: dict[str, tuple[Waived, ...]] = {}
@@ -44,7 +54,7 @@ def _judge(
             denied[target] = decision.reasons
         elif decision.waived:
             waived[target] = decision.waived
-    return denied, waived
+    return denied, waived, result
 
 
 def _check(
@@ -54,24 +64,30 @@ def _check(
     engine: Engine,
     classes: list[str],
     as_of: date,
+    finder: Alternatives,
 ) -> Result:
     """Every deployment the entry may use is judged under every class that applies (the
     strictest wins: a deployment must be permitted for each), also when the entry has a
     problem (an OpenRouter request may reach known and unknown providers: both are
     reported)."""
     label = " + ".join(classes)
-    if not entry.targets:
-        return Result(entry, label, {}, entry.problem or "nothing to check")
     denied: dict[str, tuple[Reason, ...]] = {}
     waived: dict[str, tuple[Waived, ...]] = {}
+    evaluations = []
     for data_class in classes:
-        found, set_aside = _judge(entry, policy, catalog, engine, data_class, as_of)
+        found, set_aside, evaluation = _judge(entry, policy, catalog, engine, data_class, as_of)
+        evaluations.append(evaluation)
         for target, reasons in found.items():
             denied[target] = denied.get(target, ()) + reasons
         for target, waivers in set_aside.items():
             waived[target] = waived.get(target, ()) + waivers
     waived = {t: w for t, w in waived.items() if t not in denied}
-    return Result(entry, label, denied, _message(entry, denied, catalog, label), waived)
+    message = _message(entry, denied, catalog, label) if entry.targets else ""
+    message = message or entry.problem or "nothing to check"
+    result = Result(entry, label, denied, message, waived)
+    if result.compliant:
+        return result
+    return Result(entry, label, denied, message, waived, finder.find(entry, evaluations))
 
 
 def _message(
@@ -102,19 +118,25 @@ def run_gate(
     *,
     env: Mapping[str, str] = NO_ENV,
     warn_days: int = EXPIRY_WARNING_DAYS,
+    progress: Progress | None = None,
 ) -> GateReport:
     """Read every manifest file (one InputError naming every bad entry of every file) and
-    check it."""
+    check it; `progress` hears of each file before it is read and each entry checked."""
+    progress = progress or no_progress
     entries: list[Entry] = []
     problems: list[Problem] = []
-    for path in manifests:
+    paths = list(manifests)
+    for done, path in enumerate(paths):
+        progress(f"reading {path.name}", done, len(paths))
         try:
             entries.extend(read_manifest(path, catalog, env))
         except InputError as err:
             problems.extend(err.problems)
     if problems:
         raise InputError(problems)
-    return check_entries(policy, catalog, entries, data_class, as_of, engine, warn_days=warn_days)
+    return check_entries(
+        policy, catalog, entries, data_class, as_of, engine, warn_days=warn_days, progress=progress
+    )
 
 
 def check_entries(
@@ -126,16 +148,22 @@ def check_entries(
     engine: Engine | None = None,
     *,
     warn_days: int = EXPIRY_WARNING_DAYS,
+    progress: Progress | None = None,
 ) -> GateReport:
     """Check every entry, then that each model can fail over as `routing` asks; warn about
     exceptions of the classes checked that expired or expire within `warn_days`."""
     engine = engine or Engine()
+    progress = progress or no_progress
+    finder = Alternatives(catalog)
     results = []
     checked: set[str] = set()
-    for entry in entries:
+    for done, entry in enumerate(entries):
+        if done % PROGRESS_EVERY == 0:
+            progress("checking entries", done, len(entries))
         classes = classes_of(policy, entry.data_class, data_class)
         checked.update(classes)
-        results.append(_check(entry, policy, catalog, engine, classes, as_of))
+        results.append(_check(entry, policy, catalog, engine, classes, as_of, finder))
+    progress("checking entries", len(entries), len(entries))
     results.extend(failover_results(policy, catalog, results))
     warnings = tuple(
         GateWarning(w.message, Source(policy.file, w.line), w.code)

@@ -24,7 +24,12 @@ from registry.gate.report import Entry
 from registry.routers.litellm import litellm_index
 from registry.routers.litellm_config import ConfigEntry, model_list_entries
 from registry.routers.litellm_match import NO_ENV, resolve
-from registry.routers.litellm_proxy import ProxySettings, from_config, merged_config
+from registry.routers.litellm_proxy import (
+    ENDPOINT_KEYS,
+    ProxySettings,
+    from_config,
+    merged_config,
+)
 from registry.schema_types import StrictModel
 from registry.validation import problems_from_validation
 from registry.yamlload import Document, load_file, render_path
@@ -157,7 +162,19 @@ def _litellm_entry(
         data_class=None,
         problem=found.problem,
         group=entry.name,
+        endpoint=_written_endpoint(entry.params, found.host),
+        region=found.region,
     )
+
+
+def _written_endpoint(params: Mapping[str, Any], host: str) -> str | None:
+    """The endpoint URL as the entry writes it (not one read from the environment), so a
+    compliant alternative can keep its path."""
+    for key in ENDPOINT_KEYS:
+        value = params.get(key)
+        if host and isinstance(value, str) and host in value.lower():
+            return value
+    return None
 
 
 def _litellm(

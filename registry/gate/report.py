@@ -37,6 +37,32 @@ class Entry:
     problem: str | None = None  # why it could not be resolved (unknown provider, region, …)
     group: str | None = None  # the model name routers fail over within (LiteLLM model_name)
     problem_rule: str = "gate.unresolved"
+    endpoint: str | None = None  # the endpoint URL as the manifest writes it (LiteLLM api_base)
+    region: str | None = None  # the cloud region the manifest asks for (LiteLLM region keys)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alternative:
+    """A deployment of the entry's provider that the same evaluation permits, and how the
+    manifest would name it (`registry.gate.alternatives`)."""
+
+    deployment: str  # provider/deployment
+    use: str  # what to write: an endpoint URL, a region, or the deployment id
+    waived: bool = False  # permitted only through a policy exception
+
+    @property
+    def text(self) -> str:
+        how = self.use if self.use == self.deployment else f"{self.use} ({self.deployment})"
+        through = " only through a policy exception" if self.waived else ""
+        return f"use {how}, permitted{through}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "deployment": self.deployment,
+            "use": self.use,
+            "waived": self.waived,
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True)
@@ -47,6 +73,8 @@ class Result:
     message: str = ""
     # requirements set aside by an unexpired exception, per permitted deployment
     waived: dict[str, tuple[Waived, ...]] = field(default_factory=dict)
+    # a compliant deployment of the same provider, for an entry that is not compliant
+    alternative: Alternative | None = None
 
     @property
     def compliant(self) -> bool:
@@ -83,6 +111,7 @@ class Result:
             "group": e.group,
             "denied": {t: [r.to_json() for r in rs] for t, rs in sorted(self.denied.items())},
             "waived": {t: [w.to_json() for w in ws] for t, ws in sorted(self.waived.items())},
+            "alternative": None if self.alternative is None else self.alternative.to_json(),
         }
 
 
@@ -162,7 +191,13 @@ def _result(doc: dict[str, Any]) -> Result:
     )
     denied = {t: tuple(_reason(r) for r in rs) for t, rs in doc.get("denied", {}).items()}
     waived = {t: tuple(_waived(w) for w in ws) for t, ws in doc.get("waived", {}).items()}
-    return Result(entry, doc["data_class"], denied, doc.get("message", ""), waived)
+    alt = doc.get("alternative")
+    alternative = (
+        None
+        if not alt
+        else Alternative(deployment=alt["deployment"], use=alt["use"], waived=alt["waived"])
+    )
+    return Result(entry, doc["data_class"], denied, doc.get("message", ""), waived, alternative)
 
 
 def _warning(doc: dict[str, Any]) -> GateWarning:

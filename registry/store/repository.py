@@ -93,9 +93,10 @@ AttestationsCheck = Callable[[Sequence[StoredAttestations]], None]
 class Store:
     """One database: migrations, catalog revisions and policies."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        """`create=False`: a SQLite file is opened only if it exists (see `existing`)."""
         self.url = url
-        self.engine: Engine = make_engine(url)
+        self.engine: Engine = make_engine(url, create=create)
 
     def migrate(self) -> None:
         upgrade(self.engine)
