@@ -20,7 +20,7 @@ from tests.pgserver import free_port
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = "policies/eu-confidential.yaml"
 HEAVY = ("httpx", "fastapi", "starlette", "sqlalchemy", "sqlmodel", "uvicorn", "alembic")
-# the console script's own code, plus: write the loaded modules' names to CLEARANCE_MODULES
+# the console script's own code, plus: write the loaded modules' names to CLI_START_MODULES_FILE
 SCRIPT = """
 import json, os, sys
 from cli.main import run
@@ -29,7 +29,7 @@ try:
     run()
 except SystemExit as stop:
     code = stop.code
-with open(os.environ["CLEARANCE_MODULES"], "w") as out:
+with open(os.environ["CLI_START_MODULES_FILE"], "w") as out:
     json.dump({"code": code, "modules": sorted(sys.modules)}, out)
 """
 
@@ -38,7 +38,7 @@ def modules_of(tmp_path: Path, *args: str) -> tuple[int, set[str]]:
     """The exit code of `clearance ARGS` run as a new process, and every module it loaded."""
     found = tmp_path / "modules.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLEARANCE_")}
-    env |= {"PYTHONPATH": str(ROOT), "CLEARANCE_MODULES": str(found)}
+    env |= {"PYTHONPATH": str(ROOT), "CLI_START_MODULES_FILE": str(found)}
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, *args],
         cwd=ROOT,

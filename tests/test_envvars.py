@@ -85,7 +85,7 @@ def test_the_scanners_find_what_they_must() -> None:
     """Guards the guards: known reads of each kind are found."""
     product = read_by_product()
     assert "cli/commands/catalog.py" in product["DATABASE_URL"]  # os.environ.get
-    assert "cli/commands/gate.py" in product["CLEARANCE_SERVER"]  # envvar=
+    assert "cli/remote.py" in product["CLEARANCE_SERVER"]  # envvar=
     assert "registry/store/db.py" in product["CLEARANCE_DATA_DIR"]
     assert any(p.startswith("examples/") for p in product["CLEARANCE_URL"])  # environ[...]
     assert "tests/pgserver.py" in clearance_names()["CLEARANCE_PG_BIN"]
