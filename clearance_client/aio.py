@@ -77,7 +77,7 @@ class AsyncClearanceClient:
             outcome = await self._try(query)
             if isinstance(outcome, Permitted):
                 return outcome
-            wait = self._core.delay(attempt, outcome, started)
+            wait = self._core.delay(attempt, outcome, started, query)
             if wait is None:
                 return self._core.give_up(query, outcome, attempt + 1)
             await asyncio.sleep(wait)

@@ -4,9 +4,13 @@ or raise. The clients only do the I/O:
     sent, headers = core.prepare(query)            # If-None-Match from the cached answer
     outcome = core.on_response(query, sent, resp)  # or core.on_error(err); may raise a refusal
     Permitted → return it
-    Failure   → core.delay(attempt, failure, started) → sleep and try again, or None →
-                core.give_up(query, failure, attempts) → a fresh cached answer or
+    Failure   → core.delay(attempt, failure, started, query) → sleep and try again, or
+                None → core.give_up(query, failure, attempts) → a fresh cached answer or
                 ServiceUnavailable
+
+A service over its in-flight bound sheds a request with 503 `CLR-A509` and `Retry-After`:
+with a fresh cached answer for the query, that answer is served at once (no retry, no
+wait); without one, the retry honours `Retry-After` as for any 503.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from clearance_client.retry import next_delay, parse_retry_after
 DEFAULT_TIMEOUT = httpx.Timeout(2.0, connect=1.0)
 UNREACHABLE_REMEDY = "check base_url, the network and the service's /readyz; deny until it answers"
 FAILED_REMEDY = "retry later; check the service's /readyz and logs; deny until it answers"
+SHED_CODE = "CLR-A509"  # the service's "overloaded, over --max-inflight" problem code
 MALFORMED_REMEDY = "check that base_url points at the Clearance service, not a proxy page"
 _REFUSALS: dict[int, tuple[type[ClearanceClientError], str]] = {
     401: (Unauthorized, "use an active key: `clearance keys create --org ORG --role router`"),
@@ -73,6 +78,7 @@ class Failure:
     problem: dict[str, Any] | None = None
     retry_after: float | None = None
     retryable: bool = True
+    shed: bool = False  # refused by the service's admission control (503 CLR-A509)
 
 
 def auth_headers(api_key: str) -> dict[str, str]:
@@ -121,11 +127,17 @@ class ClientCore:
         message = f"{_where(response)} answered {status}, neither an answer nor an error"
         return Failure("CLR-K003", message, MALFORMED_REMEDY, status=status, retryable=False)
 
-    def delay(self, attempt: int, failure: Failure, started: float) -> float | None:
+    def delay(
+        self, attempt: int, failure: Failure, started: float, query: Query | None = None
+    ) -> float | None:
         """Seconds to wait before trying again, or None to give up (see `next_delay`); a
         retry that would start after `total_timeout` (real time, from `started`) is not made.
+        A shed request (`failure.shed`) of a `query` with a fresh cached answer gives up at
+        once: the overloaded service asked us to go away, and `give_up` serves the cache.
         """
         if not failure.retryable:
+            return None
+        if failure.shed and query is not None and self._fresh_cached(query):
             return None
         options = self.options
         wait = next_delay(
@@ -139,6 +151,12 @@ class ClientCore:
         if wait is None or time.monotonic() + wait - started > options.total_timeout:
             return None
         return wait
+
+    def _fresh_cached(self, query: Query) -> bool:
+        entry = self.cache.get(query)
+        if entry is None:
+            return False
+        return self.options.clock() - entry.confirmed_at <= self.options.max_staleness
 
     def on_document(self, response: httpx.Response) -> dict[str, Any] | Failure:
         """An `explain` or `gate` answer (a JSON object; never cached), or a failure to
@@ -258,6 +276,7 @@ def _failed(response: httpx.Response) -> Failure:
         status=status,
         problem=problem or None,
         retry_after=parse_retry_after(response.headers.get("retry-after")),
+        shed=status == 503 and problem.get("code") == SHED_CODE,
     )
 
 

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from cli.commands.catalog import DatabaseOpt
+from registry.api.admission import MAX_INFLIGHT
 
 
 def serve(
@@ -45,6 +46,14 @@ def serve(
     rate_burst: Annotated[
         float, typer.Option(help="Requests a key may send at once before the rate applies.")
     ] = 200.0,
+    max_inflight: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Requests handled at once; more get 503 with Retry-After at once "
+            "(0: no bound). Health endpoints are never refused.",
+        ),
+    ] = MAX_INFLIGHT,
 ) -> None:
     """Run the registry service; SQLite by default, PostgreSQL by URL."""
     import uvicorn
@@ -66,6 +75,7 @@ def serve(
         bootstrap_key_file=key_file if seed else None,
         rate_limit=rate_limit,
         rate_burst=rate_burst,
+        max_inflight=max_inflight,
     )
     store = Store(settings.database_url)
     created = prepare(store, settings)

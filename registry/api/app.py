@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from registry import __version__
 from registry.api import problems
 from registry.api.access import AccessMiddleware, check_routes
+from registry.api.admission import Admission, AdmissionMiddleware
 from registry.api.deps import AppState
 from registry.api.docs import docs_router
 from registry.api.metrics import Metrics
@@ -203,6 +204,9 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         app.include_router(router)
     app.include_router(docs_router(app.title, OPENAPI_URL))
     app.add_middleware(AccessMiddleware, state=state, routes=routes)
+    admission = Admission(settings.max_inflight)
+    state.metrics.watch_admission(admission)
+    app.add_middleware(AdmissionMiddleware, admission=admission)  # outermost: sheds first
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_exception_handler(problems.ProblemError, problems.on_problem)
     app.add_exception_handler(ClearanceError, problems.on_clearance_error)

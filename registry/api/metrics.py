@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+if TYPE_CHECKING:
+    from registry.api.admission import Admission
 
 
 class Metrics:
@@ -39,6 +43,21 @@ class Metrics:
             registry=self.registry,
         )
         revision.set_function(lambda: float(generation()))
+
+    def watch_admission(self, admission: Admission) -> None:
+        """Requests in flight and shed by admission control (`--max-inflight`)."""
+        inflight = Gauge(
+            "clearance_requests_inflight",
+            "requests being handled (health endpoints not counted)",
+            registry=self.registry,
+        )
+        inflight.set_function(lambda: float(admission.inflight))
+        shed = Gauge(
+            "clearance_requests_shed",
+            "requests answered 503 CLR-A509 since start (over --max-inflight)",
+            registry=self.registry,
+        )
+        shed.set_function(lambda: float(admission.shed))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

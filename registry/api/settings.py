@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from registry.api.admission import MAX_INFLIGHT
 from registry.store.db import data_dir, default_url
 
 
@@ -22,6 +23,7 @@ class Settings:
     rate_limit: float = 100.0  # requests per second per API key (0 = no limit)
     rate_burst: float = 200.0  # requests a key may send at once before the rate applies
     bootstrap_key_file: Path | None = None  # first run: an admin key for seed_org goes here
+    max_inflight: int = MAX_INFLIGHT  # requests in flight before 503 + Retry-After (0 = no bound)
 
     @classmethod
     def from_env(cls, database: str | None = None, **overrides: object) -> Settings:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from registry.catalog.models import Provider
-from registry.errors import CatalogError, InputError, Problem
+from registry.errors import CatalogError, InputError, Problem, YamlError
 from registry.validation import problems_from_validation
 from registry.yamlload import Document, KeyPath, load_file, load_text, render_path
 
@@ -261,6 +261,19 @@ def load_named(root: Path | str, ids: Iterable[str]) -> Catalog:
     return build_catalog(str(root), providers, docs)
 
 
+def utf8_text(text: str, name: str) -> str:
+    """`text` if it is what a UTF-8 file decodes to; else the CLI's `CLR-Y010` at the line of
+    the first bad byte. An upload carries undecodable bytes as lone surrogates (Python's
+    `surrogateescape`, or `\\udcXX` escapes in JSON): they are the file's invalid UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        line = text.count("\n", 0, err.start) + 1
+        problem = Problem("CLR-Y010", "file is not UTF-8", "save the file as UTF-8", name, line)
+        raise YamlError([problem]) from None
+    return text
+
+
 def catalog_from_texts(root: str, files: Mapping[str, str]) -> Catalog:
     """A catalog from provider files given as name → YAML text (e.g. an upload), checked
     exactly like a directory; one CatalogError lists every problem."""
@@ -270,7 +283,7 @@ def catalog_from_texts(root: str, files: Mapping[str, str]) -> Catalog:
     for name, text in sorted(files.items()):
         stem = name.rsplit("/", 1)[-1].removesuffix(".yaml").removesuffix(".yml")
         try:
-            provider, doc = provider_from_document(load_text(text, name), stem)
+            provider, doc = provider_from_document(load_text(utf8_text(text, name), name), stem)
         except InputError as err:
             problems.extend(err.problems)
             continue

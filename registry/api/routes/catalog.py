@@ -20,7 +20,10 @@ class ProviderFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}\.ya?ml$")]
-    content: Annotated[str, Field(max_length=1024 * 1024)]
+    # maxLength in the schema, checked by the loader (CLR-Y002): pydantic's own max_length
+    # refuses a string with lone surrogates (invalid UTF-8) as CLR-R422 before the loader
+    # can name the file and line as the CLI does (CLR-Y010)
+    content: Annotated[str, Field(json_schema_extra={"maxLength": 1024 * 1024})]
 
 
 class CatalogUpload(BaseModel):
