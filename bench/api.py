@@ -5,6 +5,10 @@ uvicorn worker (`bench/api_server.py`, a subprocess) serves both endpoints on 12
 `wrk` (installed with apt-get when missing and run as root) drives 32 connections, first a
 warm-up of each endpoint, then a timed run of each. Without wrk a Python asyncio client
 (httpx) is used instead, which on a small machine may itself be the bottleneck.
+
+`--overload` (issue 16 item 5) measures admission control instead: `permitted` driven by
+twice as many connections as the default `--max-inflight` admits, once against a server
+without the bound (`--max-inflight 0`) and once with it, in the same run.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 import httpx
 
 from bench.api_server import CONSTANT, PERMITTED
+from registry.api.admission import MAX_INFLIGHT
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -121,6 +126,8 @@ class Run:
     p50_ms: float
     p99_ms: float
     errors: int
+    non_2xx: int = 0  # answered, but not 200 (under --overload: shed with 503)
+    max_ms: float = float("nan")
 
     @property
     def rate(self) -> float:
@@ -128,6 +135,7 @@ class Run:
 
 
 Measure = Callable[[str, float], Run]
+MeasureFor = Callable[[int], Measure]  # a load generator with this many connections
 
 
 # --- the server --------------------------------------------------------------------------
@@ -140,7 +148,9 @@ def free_port() -> int:
         return port
 
 
-def start_server(port: int, database_url: str, key: str) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int, database_url: str, key: str, max_inflight: int = MAX_INFLIGHT
+) -> subprocess.Popen[bytes]:
     command = [
         sys.executable,
         "-m",
@@ -153,6 +163,8 @@ def start_server(port: int, database_url: str, key: str) -> subprocess.Popen[byt
         str(ROOT),
         "--parent",
         str(os.getpid()),
+        "--max-inflight",
+        str(max_inflight),
     ]
     # its own session: Ctrl-C reaches only us, and we stop the server ourselves
     return subprocess.Popen(
@@ -199,10 +211,10 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def running_server(database_url: str, key: str) -> Iterator[str]:
+def running_server(database_url: str, key: str, max_inflight: int = MAX_INFLIGHT) -> Iterator[str]:
     """A seeded server on a free loopback port; stopped on exit."""
     port = free_port()
-    server = start_server(port, database_url, key)
+    server = start_server(port, database_url, key, max_inflight)
     try:
         base = f"http://{HOST}:{port}"
         wait_ready(server, base)
@@ -260,13 +272,13 @@ def ensure_wrk(install: bool) -> tuple[str | None, str]:
     return found, "" if found else "apt-get install wrk failed"
 
 
-def wrk_measure(wrk: str, script: Path, threads: int) -> Measure:
+def wrk_measure(wrk: str, script: Path, threads: int, connections: int = CONNECTIONS) -> Measure:
     def measure(url: str, seconds: float) -> Run:
         command = [
             *pinned(CLIENT_CPU),
             wrk,
             f"-t{threads}",
-            f"-c{CONNECTIONS}",
+            f"-c{connections}",
             f"-d{max(1, round(seconds))}s",
             "--timeout",
             "5s",
@@ -287,6 +299,8 @@ def wrk_measure(wrk: str, script: Path, threads: int) -> Measure:
             data["p50_us"] / 1000,
             data["p99_us"] / 1000,
             sum(data["errors"].values()),
+            data["errors"]["status"],
+            data["max_us"] / 1000,
         )
 
     return measure
@@ -296,7 +310,12 @@ def wrk_measure(wrk: str, script: Path, threads: int) -> Measure:
 
 
 async def _worker(
-    client: httpx.AsyncClient, url: str, until: float, latencies: list[float], sizes: list[int]
+    client: httpx.AsyncClient,
+    url: str,
+    until: float,
+    latencies: list[float],
+    sizes: list[int],
+    statuses: list[int],
 ) -> int:
     errors = 0
     while time.perf_counter() < until:
@@ -308,19 +327,23 @@ async def _worker(
             continue
         latencies.append(time.perf_counter() - start)
         sizes.append(len(answer.content))
+        statuses.append(answer.status_code)
         errors += answer.status_code != 200
     return errors
 
 
-async def _python_run(url: str, seconds: float, key: str) -> Run:
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+async def _python_run(url: str, seconds: float, key: str, connections: int) -> Run:
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     latencies: list[float] = []
     sizes: list[int] = []
+    statuses: list[int] = []
     headers = {"Authorization": f"Bearer {key}"}
     async with httpx.AsyncClient(limits=limits, timeout=5.0, headers=headers) as client:
         start = time.perf_counter()
         until = start + seconds
-        workers = (_worker(client, url, until, latencies, sizes) for _ in range(CONNECTIONS))
+        workers = (
+            _worker(client, url, until, latencies, sizes, statuses) for _ in range(connections)
+        )
         errors = sum(await asyncio.gather(*workers))
         elapsed = time.perf_counter() - start
     latencies.sort()
@@ -332,12 +355,14 @@ async def _python_run(url: str, seconds: float, key: str) -> Run:
         percentile(latencies, 50) * 1000,
         percentile(latencies, 99) * 1000,
         errors,
+        sum(status != 200 for status in statuses),
+        (latencies[-1] if latencies else float("nan")) * 1000,
     )
 
 
-def python_measure(key: str) -> Measure:
+def python_measure(key: str, connections: int = CONNECTIONS) -> Measure:
     def measure(url: str, seconds: float) -> Run:
-        return asyncio.run(_python_run(url, seconds, key))
+        return asyncio.run(_python_run(url, seconds, key, connections))
 
     return measure
 
@@ -412,19 +437,66 @@ def report(runs: Sequence[Run], client: str, body: int, seconds: float, warmup: 
     )
 
 
-def choose_client(args: argparse.Namespace, key: str) -> tuple[Measure, str, Path | None]:
+def choose_client(args: argparse.Namespace, key: str) -> tuple[MeasureFor, str, Path | None]:
     """The load generator: wrk if usable, else (with a SKIP line) the Python client."""
     if args.client != "python":
         wrk, why = ensure_wrk(not args.no_install)
         if wrk is not None:
             script = Path(tempfile.mkstemp(prefix="clearance-wrk-", suffix=".lua")[1])
             script.write_text(WRK_SCRIPT.replace("@KEY@", key))
-            return wrk_measure(wrk, script, args.threads), f"wrk -t{args.threads}", script
+
+            def wrk_for(connections: int) -> Measure:
+                return wrk_measure(wrk, script, args.threads, connections)
+
+            return wrk_for, f"wrk -t{args.threads}", script
         if args.client == "wrk":
             raise SystemExit(f"SKIP {why}")
         print(f"SKIP wrk: {why}; using the Python client instead", file=sys.stderr)
     note = "Python httpx client (on a small machine the client may be the bottleneck)"
-    return python_measure(key), note, None
+    return lambda connections: python_measure(key, connections), note, None
+
+
+# --- overload (issue 16 item 5) ------------------------------------------------------------
+
+
+def overload(
+    measure_for: MeasureFor, database_url: str, key: str, warmup: float, seconds: float
+) -> list[tuple[int, Run]]:
+    """`permitted` at 2x the default in-flight bound, without the bound and with it."""
+    measure = measure_for(2 * MAX_INFLIGHT)
+    runs = []
+    for bound in (0, MAX_INFLIGHT):
+        with running_server(database_url, key, bound) as base:
+            measure(base + PERMITTED, warmup)
+            runs.append((bound, measure(base + PERMITTED, seconds)))
+    return runs
+
+
+def overload_report(runs: Sequence[tuple[int, Run]], client: str, seconds: float) -> str:
+    lines = [
+        f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; "
+        f"one uvicorn worker on {HOST}; {client}, {2 * MAX_INFLIGHT} connections "
+        f"(2x the default --max-inflight {MAX_INFLIGHT}), {seconds:g} s each",
+        f"GET {PERMITTED}",
+        "",
+        "| server | answers | 200/s | shed 503 | other errors | p50 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for bound, r in runs:
+        label = "--max-inflight 0 (no bound)" if bound == 0 else f"--max-inflight {bound}"
+        served = (r.requests - r.non_2xx) / r.seconds
+        lines.append(
+            f"| {label} | {r.requests} | {served:.0f} | {r.non_2xx} | {r.errors - r.non_2xx} "
+            f"| {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.max_ms:.1f} |"
+        )
+    (_, before), (_, after) = runs
+    lines += [
+        "",
+        f"p99 with the bound / without: {after.p99_ms / before.p99_ms:.2f}x "
+        f"({before.p99_ms:.0f} ms -> {after.p99_ms:.0f} ms)",
+        "latencies are of every answer, shed ones included (wrk cannot split them)",
+    ]
+    return "\n".join(lines)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -435,6 +507,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--no-install", action="store_true", help="never apt-get install wrk")
+    parser.add_argument(
+        "--overload",
+        action="store_true",
+        help=f"admission control: {2 * MAX_INFLIGHT} connections, without and with the bound",
+    )
     return parser.parse_args(argv)
 
 
@@ -449,11 +526,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="clearance-bench-") as tmp:
         database_url = f"sqlite:///{Path(tmp) / 'registry.db'}"
         key = make_key(database_url)
-        measure, client, script = choose_client(args, key)
+        measure_for, client, script = choose_client(args, key)
         try:
+            if args.overload:
+                shed = overload(measure_for, database_url, key, args.warmup, seconds)
+                print(overload_report(shed, client, seconds))
+                return 0
             with running_server(database_url, key) as base:
                 body = body_size(base, key)
-                runs = bench(measure, base, args.warmup, seconds)
+                runs = bench(measure_for(CONNECTIONS), base, args.warmup, seconds)
         except KeyboardInterrupt:
             print("interrupted: the server is stopped", file=sys.stderr)
             return 130

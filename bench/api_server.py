@@ -24,6 +24,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI, Response
 
+from registry.api.admission import MAX_INFLIGHT
 from registry.api.app import create_app
 from registry.api.settings import Settings
 
@@ -70,7 +71,7 @@ def with_constant(app: FastAPI, constant: Constant, key: str) -> None:
     app.router.lifespan_context = lifespan
 
 
-def build_app(database_url: str, root: Path, key: str) -> FastAPI:
+def build_app(database_url: str, root: Path, key: str, max_inflight: int = MAX_INFLIGHT) -> FastAPI:
     """As `clearance serve` builds it; the rate limiter runs but never refuses (1e9/s)."""
     settings = Settings(
         database_url=database_url,
@@ -78,6 +79,7 @@ def build_app(database_url: str, root: Path, key: str) -> FastAPI:
         seed_policies=root / "policies",
         rate_limit=1e9,
         rate_burst=1e9,
+        max_inflight=max_inflight,
     )
     app = create_app(settings)
     constant = Constant()
@@ -103,6 +105,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--database-url", required=True, help="store URL (a fresh SQLite file)")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="repository root")
     parser.add_argument("--parent", type=int, default=None, help="exit when this pid is gone")
+    parser.add_argument(
+        "--max-inflight", type=int, default=MAX_INFLIGHT, help="as `serve --max-inflight`"
+    )
     parser.add_argument("--key-env", default="CLEARANCE_BENCH_KEY", help="env var with the key")
     return parser.parse_args(argv)
 
@@ -111,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.parent is not None:
         exit_with_parent(args.parent)
-    app = build_app(args.database_url, args.root, os.environ[args.key_env])
+    app = build_app(args.database_url, args.root, os.environ[args.key_env], args.max_inflight)
     uvicorn.run(
         app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False, workers=1
     )

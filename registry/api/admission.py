@@ -12,6 +12,11 @@ that is merely busy, and move its load onto the others. `limit` 0 admits everyth
 
 One counter on one event loop (no lock: `__call__` runs on the loop only) is the whole
 per-request cost.
+
+What is counted is requests inside the app: those awaiting a thread (writes, store reads),
+the store or their body. A `permitted` answer is computed within one step of the event loop,
+so a queue in front of a CPU-bound server forms in the kernel and the loop, where no ASGI
+middleware sees it: there the bound does not engage (docs/benchmarks.md, admission control).
 """
 
 from __future__ import annotations
@@ -20,8 +25,9 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# One worker answers ~2,500 permitted/s on 2 cores (docs/benchmarks.md): 128 requests in
-# flight are ~50 ms of queue, inside a router's timeout; past that, waiting adds only latency.
+# One worker answers ~2,500 permitted/s on 2 cores (docs/benchmarks.md): 128 requests are
+# ~50 ms of work, about 3x the 40 threads that run writes and store reads; requests past it
+# would wait, not work.
 MAX_INFLIGHT = 128
 SHED_CODE = "CLR-A509"
 RETRY_AFTER_SECONDS = 1
