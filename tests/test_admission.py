@@ -7,6 +7,7 @@ inside the app (the access middleware is reading its body) until the rest arrive
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
@@ -18,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from clearance_client import ClearanceClient
+from clearance_client import AsyncClearanceClient, ClearanceClient
 from clearance_client.errors import ServiceUnavailable
 from registry.api.admission import Admission
 from tests.serveproc import HOST, ROOT, ServeProcess, run_cli
@@ -140,6 +141,30 @@ def test_the_client_serves_its_last_known_good_answer_when_shed(server: ServePro
     assert cached.from_cache
     assert cached.raw == fresh.raw
     assert waited < 1.0  # served at once, not after the 1 s Retry-After
+
+
+def test_the_async_client_serves_its_last_known_good_answer_when_shed(
+    server: ServeProcess,
+) -> None:
+    key = server.api_key
+    assert key is not None
+
+    async def scenario() -> tuple[bool, bool, float]:
+        async with AsyncClearanceClient(server.base_url, key, retries=2) as client:
+            fresh = await client.permitted("example", "eu-confidential", "confidential")
+            held = await asyncio.to_thread(Held, server, LIMIT)
+            try:
+                started = time.monotonic()
+                cached = await client.permitted("example", "eu-confidential", "confidential")
+                waited = time.monotonic() - started
+            finally:
+                await asyncio.to_thread(held.release)
+        return fresh.from_cache, cached.from_cache and cached.raw == fresh.raw, waited
+
+    fresh_from_cache, cached_ok, waited = asyncio.run(scenario())
+    assert not fresh_from_cache
+    assert cached_ok
+    assert waited < 1.0
 
 
 def test_the_client_without_a_cached_answer_fails_closed_when_shed(server: ServeProcess) -> None:
