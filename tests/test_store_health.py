@@ -25,6 +25,7 @@ from tests.serveproc import ServeProcess, run_cli
 from tests.test_e2e import (
     CONFIDENTIAL,
     DENY_OVHCLOUD,
+    EU,
     NEW_POLICY,
     PERMITTED,
     SHIPPED,
@@ -111,6 +112,7 @@ def test_a_deleted_sqlite_file_refuses_writes_turns_unready_and_a_restore_is_pic
     body = assert_problem(put_policy(client, NEW_PATH, NEW_POLICY), 503)
     assert "SQLite file" in body["detail"] and str(db) in body["detail"], body
     assert not db.exists(), "the server made a new file at the path"
+    assert_problem(client.get(EU), 503)  # a read that needs a connection: none to the path
     assert_unready_then_refusing(client, server, gone)
     assert_problem(put_policy(client, NEW_PATH, NEW_POLICY), 503)
 
@@ -118,6 +120,7 @@ def test_a_deleted_sqlite_file_refuses_writes_turns_unready_and_a_restore_is_pic
     shutil.copyfile(tmp_path / "backup.db", db)
     wait_for(lambda: readyz(server).status_code == 200, 10)
     assert permitted(client).json()["permitted"] == SHIPPED
+    assert client.get(EU).status_code == 200
     created = put_policy(client, NEW_PATH, NEW_POLICY)
     assert created.status_code == 201, created.text
     assert "e2e-eu" in policies_in(db)  # the acknowledged write is in the file at the path
