@@ -3,16 +3,22 @@
 Web and store modules are imported inside the command, so offline commands stay light.
 On a first run (a store without keys, seeding on) an admin key for org `example` is
 written to a 0600 file in the data directory, and its path is printed.
+
+A store that cannot be opened at start (PostgreSQL not listening, a SQLite path under a
+file) does not stop the service: it starts unready (`/readyz` 503 with the reason,
+decisions 503) and retries with backoff. With `--require-store` it exits 2 with one line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
 from cli.commands.catalog import DatabaseOpt
+from cli.common import fail
 from registry.api.admission import MAX_INFLIGHT
 
 
@@ -54,6 +60,14 @@ def serve(
             "(0: no bound). Health endpoints are never refused.",
         ),
     ] = MAX_INFLIGHT,
+    require_store: Annotated[
+        bool,
+        typer.Option(
+            "--require-store",
+            help="Exit 2 when the store cannot be opened at start, instead of starting "
+            "unready and retrying.",
+        ),
+    ] = False,
 ) -> None:
     """Run the registry service; SQLite by default, PostgreSQL by URL."""
     import uvicorn
@@ -77,8 +91,10 @@ def serve(
         rate_burst=rate_burst,
         max_inflight=max_inflight,
     )
-    store = Store(settings.database_url)
-    created = prepare(store, settings)
+    store = _open(lambda: Store(settings.database_url), settings.database_url, True)
+    if store is None:  # unreachable: a required step fails with exit 2
+        raise typer.Exit(2)
+    created = _open(lambda: prepare(store, settings), settings.database_url, require_store)
     app = create_app(settings, store)
     _banner(
         f"http://{host}:{port}",
@@ -88,6 +104,25 @@ def serve(
         settings.seed_policies is not None,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+T = TypeVar("T")
+
+
+def _open(action: Callable[[], T], database: str, required: bool) -> T | None:
+    """Run a start-up step on the store; on failure one line (never a traceback): exit 2
+    when the store is required, else a warning (the service starts unready and retries)."""
+    from registry.api.snapshot import first_line
+    from registry.store.db import describe
+
+    try:
+        return action()
+    except Exception as err:
+        reason = f"cannot open the {describe(database)}: {first_line(err)}"
+        if required:
+            fail(f"CLR-S007 {reason}. Fix: check --database / DATABASE_URL and the store")
+        typer.echo(f"warning: {reason}; starting unready, retrying in the background", err=True)
+        return None
 
 
 def _banner(base: str, database: str, key_file: Path, created: bool, examples: bool) -> None:

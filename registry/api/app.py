@@ -35,7 +35,7 @@ from registry.api.routes import (
     providers,
 )
 from registry.api.settings import Settings
-from registry.api.snapshot import Poller, SnapshotHolder
+from registry.api.snapshot import Poller, SnapshotHolder, first_line
 from registry.engine.engine import Engine
 from registry.errors import ClearanceError, PreconditionFailedError
 from registry.policy.loader import load_policy
@@ -179,9 +179,14 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        prepare(store, settings)
-        holder.refresh()
-        poller.start()
+        try:
+            prepare(store, settings)
+        except Exception as err:  # unreachable at start: serve unready, retry with backoff
+            holder.fail(f"store unavailable at start, retrying: {first_line(err)}")
+            poller.start(lambda: prepare(store, settings))
+        else:
+            holder.refresh()
+            poller.start()
         try:
             yield
         finally:

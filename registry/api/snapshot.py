@@ -6,6 +6,13 @@ catalog once, see orgviews.py) and the active API keys with their authorizer. Th
 poller checks the generation every `poll_interval` and reloads on change; every successful
 check *confirms* the snapshot. A snapshot that has not been confirmed for `max_staleness`
 seconds is never served (503, fail closed).
+
+Each check reads the generation through a *new* connection: for SQLite, to the file at the
+configured path (so a deleted, renamed or unreadable file stops confirming), and a file
+replaced at the path (another device/inode, e.g. restored from a backup) is reloaded in
+full even when its generation is the same or lower. A store that cannot be prepared at
+start (unreachable, a bad path) is retried by the poller with backoff; until then nothing
+is served and `/readyz` says why.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from registry.errors import InputError
 from registry.policy.loader import LoadedPolicy, load_policy_text
 from registry.security.keys import Principal
 from registry.store.access import KeyInfo
+from registry.store.db import Identity
 from registry.store.repository import Store, StoredPolicy
 
 log = logging.getLogger("clearance.snapshot")
@@ -124,25 +132,39 @@ class SnapshotHolder:
         self.snapshot: Snapshot | None = None
         self.confirmed_at: float | None = None
         self.last_error: str | None = None
+        self.identity: Identity | None = None  # the SQLite file the snapshot was read from
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
-        """Confirm the snapshot against the store, reloading it if the generation moved."""
+        """Confirm the snapshot against the store, reloading it if the generation moved or
+        the store's file at the path is another one."""
         try:
-            generation = self.store.generation()
+            generation, identity = self.store.check()
             current = self.snapshot
-            if current is None or current.generation != generation:
-                fresh = build_snapshot(self.store, current)
+            replaced = identity != self.identity
+            if current is None or current.generation != generation or replaced:
+                fresh = build_snapshot(self.store, None if replaced else current)
                 with self._lock:  # the poller and a writer may race: never go backwards
-                    if self.snapshot is None or fresh.generation >= self.snapshot.generation:
+                    if (
+                        self.snapshot is None
+                        or identity != self.identity
+                        or fresh.generation >= self.snapshot.generation
+                    ):
                         self.snapshot = fresh
+                        self.identity = identity
                 _settle_heap()
         except Exception as err:  # the store is unreachable or broken: stop confirming
-            self.last_error = f"{type(err).__name__}: {err}".splitlines()[0][:300]
-            log.warning("store check failed: %s", self.last_error)
+            self.fail(f"store check failed: {first_line(err)}")
             return
         self.last_error = None
         self.confirmed_at = self.clock()
+
+    def fail(self, reason: str) -> None:
+        """Record why the store could not be confirmed (shown by /readyz and 503s); logged
+        when the reason changes, not on every retry."""
+        if reason != self.last_error:
+            log.warning("%s", reason)
+        self.last_error = reason
 
     def age(self) -> float | None:
         return None if self.confirmed_at is None else self.clock() - self.confirmed_at
@@ -166,16 +188,28 @@ class SnapshotHolder:
         return snapshot
 
 
+def first_line(err: BaseException) -> str:
+    """An exception as one short line: its type and the first line of its message."""
+    return f"{type(err).__name__}: {err}".splitlines()[0][:300]
+
+
+MAX_BACKOFF = 30.0  # seconds between attempts to prepare a store that is unavailable at start
+
+
 class Poller:
-    """A daemon thread calling `holder.refresh()` every `interval` seconds until stopped."""
+    """A daemon thread calling `holder.refresh()` every `interval` seconds until stopped.
+    `start(setup)`: first run `setup` (migrate and seed the store) until it succeeds,
+    waiting twice as long after each failure (up to MAX_BACKOFF), the reason on the holder."""
 
     def __init__(self, holder: SnapshotHolder, interval: float) -> None:
         self.holder = holder
         self.interval = interval
+        self._setup: Callable[[], object] | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="clearance-poller", daemon=True)
 
-    def start(self) -> None:
+    def start(self, setup: Callable[[], object] | None = None) -> None:
+        self._setup = setup
         self._thread.start()
 
     def stop(self) -> None:
@@ -183,5 +217,22 @@ class Poller:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        if self._setup is not None and not self._set_up(self._setup):
+            return
         while not self._stop.wait(self.interval):
             self.holder.refresh()
+
+    def _set_up(self, setup: Callable[[], object]) -> bool:
+        """Retry `setup` with backoff; then load the snapshot. False when stopped first."""
+        delay = max(self.interval, 0.1)
+        while True:
+            try:
+                setup()
+            except Exception as err:
+                self.holder.fail(f"store unavailable at start, retrying: {first_line(err)}")
+                if self._stop.wait(delay):
+                    return False
+                delay = min(delay * 2, MAX_BACKOFF)
+                continue
+            self.holder.refresh()
+            return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +26,15 @@ from registry.security.audit import AuditEntry, AuditEvent, ChainBreak, verify
 from registry.store import access
 from registry.store.access import AuditLog, KeyInfo
 from registry.store.catalog_rows import active_catalog, target_rows
-from registry.store.db import make_engine, writer
+from registry.store.db import (
+    Identity,
+    SqliteFile,
+    confirm_file,
+    file_identity,
+    make_engine,
+    sqlite_file,
+    writer,
+)
 from registry.store.migrate import upgrade
 from registry.store.models import (
     AttestationsRecord,
@@ -130,10 +139,32 @@ class Store:
             log = AuditLog(session)
             yield session, log
             log.flush()
+            confirm_file(session.connection())  # never commit into a file gone from its path
 
     def generation(self) -> int:
         with Session(self.engine) as session:
             return int(session.exec(select(StoreState.generation)).one())
+
+    def check(self) -> tuple[int, Identity | None]:
+        """The generation, read through a new connection, and the identity (device, inode)
+        of the SQLite file it was read from (None for PostgreSQL). A SQLite file that was
+        deleted, renamed or made unreadable fails here, as a new connection would."""
+        path = sqlite_file(self.url) if self.engine.dialect.name == "sqlite" else None
+        if path is None:
+            return self.generation(), None
+        connection = SqliteFile(path, create=False).connect()
+        try:
+            identity = file_identity(os.path.abspath(path))
+            row = connection.execute("SELECT generation FROM store_state").fetchone()
+        finally:
+            connection.close()
+        if row is None:
+            raise StoreError(
+                "CLR-S006",
+                f"the SQLite file {path} holds no store state",
+                "restore the store's file",
+            )
+        return int(row[0]), identity
 
     # -- catalog ---------------------------------------------------------------------------
 
