@@ -53,8 +53,16 @@ def database_url(option: str | None) -> str:
 def import_catalog(
     directory: Annotated[Path, typer.Argument(help="Catalog directory (holds providers/).")],
     database: DatabaseOpt = None,
+    allow_removals: Annotated[
+        bool,
+        typer.Option(
+            "--allow-removals",
+            help="Import even when providers or deployments of the active revision are dropped.",
+        ),
+    ] = False,
 ) -> None:
-    """Validate a catalog directory and make it the active revision (all or nothing)."""
+    """Validate a catalog directory and make it the active revision (all or nothing).
+    Refuses (exit 2, listing them) to drop providers or deployments unless --allow-removals."""
     from registry.catalog.loader import load_catalog
     from registry.store.repository import Store
 
@@ -68,7 +76,9 @@ def import_catalog(
     try:
         with status(f"catalog import: writing revision {loaded.revision}"):
             store.migrate()
-            result = guarded(lambda: store.import_catalog(loaded, actor=CLI_ACTOR))
+            result = guarded(
+                lambda: store.import_catalog(loaded, actor=CLI_ACTOR, allow_removals=allow_removals)
+            )
     finally:
         store.close()
     if result.created:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -29,16 +29,27 @@ class CatalogUpload(BaseModel):
     providers: Annotated[list[ProviderFile], Field(min_length=1, max_length=1000)]
 
 
-@router.post("/v1/catalog", openapi_extra=requires(Action.catalog_import))
+@router.post(
+    "/v1/catalog",
+    responses={409: {"description": "the import would remove providers or deployments"}},
+    openapi_extra=requires(Action.catalog_import),
+)
 async def import_catalog(
-    upload: CatalogUpload, state: StateDep, caller: PrincipalDep
+    upload: CatalogUpload,
+    state: StateDep,
+    caller: PrincipalDep,
+    allow_removals: Annotated[bool, Query()] = False,
 ) -> dict[str, Any]:
     """Validate every file (422 listing each problem, nothing stored), then make the
-    catalog the active revision; an unchanged catalog adds nothing."""
+    catalog the active revision; an unchanged catalog adds nothing. A catalog that drops
+    providers or deployments of the active revision is refused (409 `CLR-C010` listing
+    them, nothing stored) unless `?allow_removals=true`."""
     files = {f.name: f.content for f in upload.providers}
     catalog = await run_in_threadpool(catalog_from_texts, "upload", files)
     result = await run_in_threadpool(
-        lambda: state.store.import_catalog(catalog, actor=caller.key_id)
+        lambda: state.store.import_catalog(
+            catalog, actor=caller.key_id, allow_removals=allow_removals
+        )
     )
     await run_in_threadpool(state.holder.refresh)
     return {"revision": result.revision, "created": result.created, "providers": result.providers}
