@@ -45,6 +45,13 @@ def serve(
     rate_burst: Annotated[
         float, typer.Option(help="Requests a key may send at once before the rate applies.")
     ] = 200.0,
+    catalog_verify_key: Annotated[
+        Path | None,
+        typer.Option(
+            help="Ed25519 public key (PEM): the seeded catalog and every POST /v1/catalog"
+            " must carry a seal signed with its private key (`clearance catalog seal --key`)."
+        ),
+    ] = None,
 ) -> None:
     """Run the registry service; SQLite by default, PostgreSQL by URL."""
     import uvicorn
@@ -66,7 +73,10 @@ def serve(
         bootstrap_key_file=key_file if seed else None,
         rate_limit=rate_limit,
         rate_burst=rate_burst,
+        catalog_verify_key=catalog_verify_key,
     )
+    if catalog_verify_key is not None:  # exit 2 on a bad key or seal, before any store work
+        _check_seal(settings.seed_catalog, catalog_verify_key)
     store = Store(settings.database_url)
     created = prepare(store, settings)
     app = create_app(settings, store)
@@ -78,6 +88,15 @@ def serve(
         settings.seed_policies is not None,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def _check_seal(catalog: Path | None, key: Path) -> None:
+    from cli.common import guarded
+    from registry.catalog.seal import load_verified, public_key
+
+    guarded(lambda: public_key(key))
+    if catalog is not None:
+        guarded(lambda: load_verified(catalog, key))
 
 
 def _banner(base: str, database: str, key_file: Path, created: bool, examples: bool) -> None:
