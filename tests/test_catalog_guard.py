@@ -51,8 +51,9 @@ def removed_deployments(tmp_path: Path) -> list[str]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = Store(f"sqlite:///{tmp_path / 'clearance.db'}")
+def store(database_url: str) -> Iterator[Store]:
+    """A fresh store: a SQLite file, or a new PostgreSQL database (tests/conftest.py)."""
+    store = Store(database_url)
     store.migrate()
     yield store
     store.close()
