@@ -6,6 +6,7 @@ differs (`clearance catalog seal|import`, `serve --catalog-verify-key`)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from registry.catalog.seal import MANIFEST, SIGNATURE, verify
 from registry.errors import CatalogError, CatalogRemovalError
 from registry.store.repository import Store
 from tests.conftest import ROOT, seeded_client
-from tests.serveproc import ServeProcess, run_cli
+from tests.serveproc import CLEARANCE, ServeProcess, child_env, run_cli
 
 CATALOG = ROOT / "provider_catalog"
 # cut at 60 % of its bytes, inside a folded scalar, cohere.yaml is still valid YAML and a
@@ -284,14 +285,36 @@ def test_a_signed_seal_is_checked_with_the_verify_key(
     assert import_with(pub).exit_code == ExitCode.INVALID
 
 
-def test_serve_refuses_a_catalog_without_a_matching_signature(tmp_path: Path) -> None:
-    _key, pub = write_keys(tmp_path / "keys")
+def serve_once(tmp_path: Path, catalog: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """`clearance serve` seeding a fresh store from `catalog`: it must exit (not serve)."""
     url = f"sqlite:///{tmp_path / 'serve.db'}"
-    args = ("serve", "--port", "0", "--database", url, "--admin-key-file")
-    started = run_cli(*args, str(tmp_path / "a.key"), "--catalog-verify-key", str(pub))
-    assert started.returncode == ExitCode.INVALID, started.stdout + started.stderr
-    assert "CLR-C012" in started.stderr and "is sealed but not signed" in started.stderr
-    assert "Traceback" not in started.stderr
+    args = ["serve", "--port", "0", "--database", url, "--admin-key-file", str(tmp_path / "k")]
+    return subprocess.run(
+        [str(CLEARANCE), *args, *extra],
+        cwd=ROOT,
+        env={**child_env(), "CLEARANCE_CATALOG": str(catalog)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_serve_refuses_a_seed_catalog_that_does_not_match_its_seal(tmp_path: Path) -> None:
+    _key, pub = write_keys(tmp_path / "keys")
+    unsigned = serve_once(tmp_path, CATALOG, "--catalog-verify-key", str(pub))
+    assert unsigned.returncode == ExitCode.INVALID, unsigned.stdout + unsigned.stderr
+    assert "CLR-C012" in unsigned.stderr and "is sealed but not signed" in unsigned.stderr
+    not_a_key = serve_once(tmp_path, CATALOG, "--catalog-verify-key", str(CATALOG / MANIFEST))
+    assert not_a_key.returncode == ExitCode.INVALID and "CLR-C012" in not_a_key.stderr
+    changed = sealed_copy(tmp_path)
+    flip_one_byte(changed / "providers" / "groq.yaml")
+    tampered = serve_once(tmp_path, changed)  # no key: the seal still guards the seed
+    assert tampered.returncode == ExitCode.INVALID, tampered.stdout + tampered.stderr
+    assert "CLR-C011" in tampered.stderr and "providers/groq.yaml" in tampered.stderr
+    for run in (unsigned, not_a_key, tampered):
+        assert "Traceback" not in run.stderr
 
 
 def test_serve_with_a_verify_key_takes_only_signed_uploads(tmp_path: Path) -> None:

@@ -56,9 +56,10 @@ def serve(
     """Run the registry service; SQLite by default, PostgreSQL by URL."""
     import uvicorn
 
-    from cli.common import catalog_dir
+    from cli.common import catalog_dir, guarded
     from registry.api.app import create_app, prepare
     from registry.api.settings import Settings
+    from registry.catalog.seal import public_key
     from registry.store.db import data_dir
     from registry.store.repository import Store
 
@@ -75,10 +76,10 @@ def serve(
         rate_burst=rate_burst,
         catalog_verify_key=catalog_verify_key,
     )
-    if catalog_verify_key is not None:  # exit 2 on a bad key or seal, before any store work
-        _check_seal(settings.seed_catalog, catalog_verify_key)
+    if catalog_verify_key is not None:  # exit 2 on an unusable key, before any store work
+        guarded(lambda: public_key(catalog_verify_key))
     store = Store(settings.database_url)
-    created = prepare(store, settings)
+    created = guarded(lambda: prepare(store, settings))  # a refused seed catalog: exit 2
     app = create_app(settings, store)
     _banner(
         f"http://{host}:{port}",
@@ -88,15 +89,6 @@ def serve(
         settings.seed_policies is not None,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
-
-
-def _check_seal(catalog: Path | None, key: Path) -> None:
-    from cli.common import guarded
-    from registry.catalog.seal import load_verified, public_key
-
-    guarded(lambda: public_key(key))
-    if catalog is not None:
-        guarded(lambda: load_verified(catalog, key))
 
 
 def _banner(base: str, database: str, key_file: Path, created: bool, examples: bool) -> None:
