@@ -84,6 +84,27 @@ class StoreError(ClearanceError):
     """A store operation could not be done; the store is unchanged."""
 
 
+class CatalogRemovalError(StoreError):
+    """An import would drop providers or deployments the active revision has (HTTP 409):
+    a truncated file that is still valid YAML looks exactly like this, so removals are
+    refused unless the caller asks for them (`--allow-removals`, `?allow_removals=true`)."""
+
+    def __init__(self, providers: Iterable[str], deployments: Iterable[str]) -> None:
+        self.providers = tuple(providers)
+        self.deployments = tuple(deployments)
+        parts = []
+        if self.providers:
+            parts.append(f"{len(self.providers)} provider(s) ({', '.join(self.providers)})")
+        if self.deployments:
+            parts.append(f"{len(self.deployments)} deployment(s) ({', '.join(self.deployments)})")
+        super().__init__(
+            "CLR-C010",
+            "the import removes " + " and ".join(parts) + " from the active catalog",
+            "check that no provider file is missing or cut short; if the removals are meant,"
+            " import with --allow-removals (API: ?allow_removals=true)",
+        )
+
+
 class PreconditionRequiredError(StoreError):
     """Replacing a policy needs `If-Match` (HTTP 428)."""
 

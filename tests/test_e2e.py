@@ -398,6 +398,7 @@ def test_catalog_import_while_serving(
 
     changed = tmp_path / "catalog"
     shutil.copytree(CATALOG, changed)
+    (changed / "catalog.manifest.json").unlink()  # an edited copy: unsealed
     ovhcloud = changed / "providers" / "ovhcloud.yaml"
     text = ovhcloud.read_text()
     assert "  prompts_days: 0\n" in text

@@ -99,6 +99,7 @@ def test_wheel_ships_the_catalog_and_no_tests(wheel: Path) -> None:
     shipped = {n for n in names if n.startswith("provider_catalog/providers/")}
     assert len(shipped) == len(list((ROOT / "provider_catalog" / "providers").glob("*.yaml")))
     assert any(n.startswith("provider_catalog/reviews/") for n in names)
+    assert "provider_catalog/catalog.manifest.json" in names  # the seal ships with the catalog
     assert not any(n.startswith(("tests/", "bench/", "scripts/")) for n in names)
     metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
     head = zipfile.ZipFile(wheel).read(metadata).decode()
@@ -119,6 +120,16 @@ def test_installed_cli_runs_outside_the_repository(
     assert version.returncode == 0, version.stderr
     assert version.stdout.startswith("clearance-llm ")
     assert f"packaged) at {venv}" in version.stdout
+
+    seal = (
+        "from registry.catalog.loader import load_catalog;"
+        "from registry.catalog.seal import verify;"
+        "from registry.catalog.shipped import packaged_catalog;"
+        "p = packaged_catalog(); s = verify(p, load_catalog(p)); print(s and s.counts['files'])"
+    )
+    sealed = _run([python, "-c", seal], cwd, env)
+    assert sealed.returncode == 0, sealed.stderr
+    assert sealed.stdout.strip() == str(len(list((ROOT / "provider_catalog").glob("*/*.yaml"))))
 
     valid = _run([clearance, "validate", "policy.yaml"], cwd, env)
     assert valid.returncode == 0, valid.stderr

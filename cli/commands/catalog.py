@@ -29,6 +29,15 @@ DatabaseOpt = Annotated[
 ]
 
 
+VerifyKeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--verify-key",
+        help="Ed25519 public key (PEM): require a catalog seal signed with its private key.",
+    ),
+]
+
+
 CLI_ACTOR = "cli"  # audit actor of writes made with direct database access
 
 
@@ -53,9 +62,21 @@ def database_url(option: str | None) -> str:
 def import_catalog(
     directory: Annotated[Path, typer.Argument(help="Catalog directory (holds providers/).")],
     database: DatabaseOpt = None,
+    allow_removals: Annotated[
+        bool,
+        typer.Option(
+            "--allow-removals",
+            help="Import even when providers or deployments of the active revision are dropped.",
+        ),
+    ] = False,
+    verify_key: VerifyKeyOpt = None,
 ) -> None:
-    """Validate a catalog directory and make it the active revision (all or nothing)."""
+    """Validate a catalog directory and make it the active revision (all or nothing).
+    Refuses (exit 2, listing them) to drop providers or deployments unless --allow-removals.
+    A sealed directory (catalog.manifest.json) must match its seal; --verify-key also
+    requires its Ed25519 signature."""
     from registry.catalog.loader import load_catalog
+    from registry.catalog.seal import verify
     from registry.store.repository import Store
 
     with progress_steps("catalog import") as progress:
@@ -64,17 +85,48 @@ def import_catalog(
                 directory, lambda path, done, total: progress(f"reading {path.name}", done, total)
             )
         )
+    sealed = guarded(lambda: verify(directory, loaded, verify_key))
     store = Store(database_url(database))
     try:
         with status(f"catalog import: writing revision {loaded.revision}"):
             store.migrate()
-            result = guarded(lambda: store.import_catalog(loaded, actor=CLI_ACTOR))
+            result = guarded(
+                lambda: store.import_catalog(loaded, actor=CLI_ACTOR, allow_removals=allow_removals)
+            )
     finally:
         store.close()
     if result.created:
         typer.echo(f"imported {result.providers} providers as catalog revision {result.revision}")
     else:
         typer.echo(f"unchanged: catalog revision {result.revision} is already active")
+    if sealed is not None:
+        how = "signature and manifest" if sealed.signed else "manifest (unsigned)"
+        typer.echo(f"seal verified: {how} match {sealed.counts['files']} files")
+    raise typer.Exit(int(ExitCode.OK))
+
+
+def seal_catalog(
+    directory: Annotated[Path, typer.Argument(help="Catalog directory (holds providers/).")],
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="Ed25519 private key (PEM) to sign the manifest with."),
+    ] = None,
+) -> None:
+    """Validate a catalog directory and write its seal: catalog.manifest.json (every provider
+    and review file's SHA-256, the counts, the catalog revision), signed into
+    catalog.manifest.sig with --key. Re-seal after every edit."""
+    from registry.catalog.loader import load_catalog
+    from registry.catalog.seal import MANIFEST, SIGNATURE, seal
+
+    loaded = guarded(lambda: load_catalog(directory))
+    sealed = guarded(lambda: seal(directory, loaded, key))
+    counts = sealed.counts
+    typer.echo(
+        f"sealed {counts['files']} files ({counts['providers']} providers,"
+        f" {counts['deployments']} deployments) as catalog revision {sealed.revision}"
+        f" in {directory / MANIFEST}"
+        + (f", signed in {directory / SIGNATURE}" if sealed.signed else " (unsigned)")
+    )
     raise typer.Exit(int(ExitCode.OK))
 
 
@@ -242,6 +294,7 @@ def catalog_app() -> typer.Typer:
     app = typer.Typer(help="Catalog revisions in the registry's store.", no_args_is_help=True)
     app.command("import")(import_catalog)
     app.command("export")(export_catalog)
+    app.command("seal")(seal_catalog)
     app.command("schema")(schema)
     app.command("coverage")(coverage_command)
     app.command("stale")(stale_command)

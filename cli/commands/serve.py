@@ -68,13 +68,21 @@ def serve(
             "unready and retrying.",
         ),
     ] = False,
+    catalog_verify_key: Annotated[
+        Path | None,
+        typer.Option(
+            help="Ed25519 public key (PEM): the seeded catalog and every POST /v1/catalog"
+            " must carry a seal signed with its private key (`clearance catalog seal --key`)."
+        ),
+    ] = None,
 ) -> None:
     """Run the registry service; SQLite by default, PostgreSQL by URL."""
     import uvicorn
 
-    from cli.common import catalog_dir
+    from cli.common import catalog_dir, guarded
     from registry.api.app import create_app, prepare
     from registry.api.settings import Settings
+    from registry.catalog.seal import public_key
     from registry.store.db import data_dir
     from registry.store.repository import Store
 
@@ -90,11 +98,16 @@ def serve(
         rate_limit=rate_limit,
         rate_burst=rate_burst,
         max_inflight=max_inflight,
+        catalog_verify_key=catalog_verify_key,
     )
+    if catalog_verify_key is not None:  # exit 2 on an unusable key, before any store work
+        guarded(lambda: public_key(catalog_verify_key))
     store = _open(lambda: Store(settings.database_url), settings.database_url, True)
     if store is None:  # unreachable: a required step fails with exit 2
         raise typer.Exit(2)
-    created = _open(lambda: prepare(store, settings), settings.database_url, require_store)
+    created = guarded(  # a refused seed catalog (schema, seal) exits 2 with its problems
+        lambda: _open(lambda: prepare(store, settings), settings.database_url, require_store)
+    )
     app = create_app(settings, store)
     _banner(
         f"http://{host}:{port}",
@@ -113,10 +126,13 @@ def _open(action: Callable[[], T], database: str, required: bool) -> T | None:
     """Run a start-up step on the store; on failure one line (never a traceback): exit 2
     when the store is required, else a warning (the service starts unready and retries)."""
     from registry.api.snapshot import first_line
+    from registry.errors import InputError
     from registry.store.db import describe
 
     try:
         return action()
+    except InputError:
+        raise  # bad input, not an unreachable store: retrying cannot help
     except Exception as err:
         reason = f"cannot open the {describe(database)}: {first_line(err)}"
         if required:

@@ -36,6 +36,7 @@ from registry.api.routes import (
 )
 from registry.api.settings import Settings
 from registry.api.snapshot import Poller, SnapshotHolder, first_line
+from registry.catalog.seal import load_verified
 from registry.engine.engine import Engine
 from registry.errors import ClearanceError, PreconditionFailedError
 from registry.policy.loader import load_policy
@@ -121,7 +122,8 @@ def bootstrap_key(store: Store, settings: Settings) -> Path | None:
 def seed(store: Store, settings: Settings) -> None:
     """On an empty store: import the shipped catalog and the example policies."""
     if settings.seed_catalog is not None and store.active_catalog_revision() is None:
-        result = store.import_catalog(settings.seed_catalog, actor=BOOTSTRAP)
+        catalog = load_verified(settings.seed_catalog, settings.catalog_verify_key)
+        result = store.import_catalog(catalog, actor=BOOTSTRAP)
         log.info("imported catalog %s (%d providers)", result.revision, result.providers)
     if settings.seed_policies is not None and store.policy_count() == 0:
         for path in sorted(Path(settings.seed_policies).glob("*.yaml")):

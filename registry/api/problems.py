@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry.errors import (
+    CatalogRemovalError,
     ClearanceError,
     InputError,
     PreconditionFailedError,
@@ -72,6 +73,9 @@ async def on_clearance_error(_request: Request, exc: Exception) -> JSONResponse:
         )
     if isinstance(exc, PreconditionRequiredError):
         return problem(428, exc.code, "Precondition required", exc.message, exc.remedy)
+    if isinstance(exc, CatalogRemovalError):
+        removed = {"providers": list(exc.providers), "deployments": list(exc.deployments)}
+        return problem(409, exc.code, "Removals refused", exc.message, exc.remedy, removals=removed)
     if isinstance(exc, PreconditionFailedError):
         return problem(412, exc.code, "Precondition failed", exc.message, exc.remedy)
     return problem(503, exc.code, "Unavailable", exc.message, exc.remedy)

@@ -24,6 +24,9 @@ class Settings:
     rate_burst: float = 200.0  # requests a key may send at once before the rate applies
     bootstrap_key_file: Path | None = None  # first run: an admin key for seed_org goes here
     max_inflight: int = MAX_INFLIGHT  # requests in flight before 503 + Retry-After (0 = no bound)
+    # Ed25519 public key (PEM): the seed catalog and every POST /v1/catalog must carry a seal
+    # signed with its private key (registry/catalog/seal.py)
+    catalog_verify_key: Path | None = None
 
     @classmethod
     def from_env(cls, database: str | None = None, **overrides: object) -> Settings:

@@ -38,6 +38,24 @@ def target_rows(catalog: Catalog, revision_id: int) -> list[SQLModel]:
     return rows
 
 
+def removals(session: Session, catalog: Catalog) -> tuple[list[str], list[str]]:
+    """What importing `catalog` would drop from the newest revision: provider ids, and the
+    deployments (target ids) of providers that stay. Read in the caller's transaction."""
+    query = select(CatalogRevision.id).order_by(col(CatalogRevision.id).desc()).limit(1)
+    head = session.exec(query).first()
+    if head is None:
+        return [], []
+    rows = session.exec(
+        select(CatalogDeployment.provider_id, CatalogDeployment.target_id).where(
+            CatalogDeployment.catalog_revision_id == head
+        )
+    ).all()
+    kept = {t.id for t in targets(catalog)}
+    providers = sorted({p for p, _ in rows} - set(catalog.providers))
+    deployments = sorted(t for p, t in rows if t not in kept and p in catalog.providers)
+    return providers, deployments
+
+
 def active_catalog(session: Session) -> Catalog | None:
     query = select(CatalogRevision).order_by(col(CatalogRevision.id).desc()).limit(1)
     head = session.exec(query).first()

@@ -20,12 +20,12 @@ from sqlalchemy import Engine, func, text, update
 from sqlmodel import Session, col, select
 
 from registry.catalog.loader import Catalog, canonical_document, load_catalog
-from registry.errors import StoreError
+from registry.errors import CatalogRemovalError, StoreError
 from registry.policy.loader import LoadedPolicy
 from registry.security.audit import AuditEntry, AuditEvent, ChainBreak, verify
 from registry.store import access
 from registry.store.access import AuditLog, KeyInfo
-from registry.store.catalog_rows import active_catalog, target_rows
+from registry.store.catalog_rows import active_catalog, removals, target_rows
 from registry.store.db import (
     Identity,
     SqliteFile,
@@ -168,13 +168,20 @@ class Store:
 
     # -- catalog ---------------------------------------------------------------------------
 
-    def import_catalog(self, source: Path | Catalog, *, actor: str) -> ImportResult:
-        """Validate first (raises CatalogError, store untouched), then add one revision."""
+    def import_catalog(
+        self, source: Path | Catalog, *, actor: str, allow_removals: bool = False
+    ) -> ImportResult:
+        """Validate first (raises CatalogError, store untouched), then add one revision.
+        A catalog that drops providers or deployments of the active revision raises
+        CatalogRemovalError (store untouched) unless `allow_removals`."""
         catalog = source if isinstance(source, Catalog) else load_catalog(source)
         active = self.active_catalog_revision()
         if active is not None and active.revision == catalog.revision:
             return ImportResult(catalog.revision, False, len(catalog.providers))
         with self._write() as (session, log):
+            dropped = removals(session, catalog)
+            if not allow_removals and any(dropped):
+                raise CatalogRemovalError(*dropped)
             old = "" if active is None else active.revision
             log.record(AuditEvent(actor, "", "catalog.import", "catalog", old, catalog.revision))
             row = CatalogRevision(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from registry.api.access import requires
 from registry.api.deps import PrincipalDep, StateDep
-from registry.catalog.loader import catalog_from_texts
+from registry.catalog.loader import Catalog, catalog_from_texts
+from registry.catalog.seal import check, public_key
 from registry.security.roles import Action
 
 router = APIRouter(tags=["catalog"])
@@ -30,18 +32,51 @@ class CatalogUpload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     providers: Annotated[list[ProviderFile], Field(min_length=1, max_length=1000)]
+    # the bundle's seal (catalog.manifest.json and catalog.manifest.sig as text): checked
+    # against the uploaded providers/ files when given, required with --catalog-verify-key
+    manifest: Annotated[str | None, Field(max_length=1024 * 1024)] = None
+    signature: Annotated[str | None, Field(max_length=1000)] = None
 
 
-@router.post("/v1/catalog", openapi_extra=requires(Action.catalog_import))
+def check_seal(upload: CatalogUpload, catalog: Catalog, verify_key: Path | None) -> None:
+    """The upload's seal, when it has one or the server requires a signed one (422)."""
+    if upload.manifest is None and verify_key is None:
+        return
+    check(
+        "upload",
+        None if upload.manifest is None else upload.manifest.encode(),
+        upload.signature,
+        {f"providers/{f.name}": f.content.encode() for f in upload.providers},
+        catalog,
+        None if verify_key is None else public_key(verify_key),
+        scope=("providers",),
+    )
+
+
+@router.post(
+    "/v1/catalog",
+    responses={409: {"description": "the import would remove providers or deployments"}},
+    openapi_extra=requires(Action.catalog_import),
+)
 async def import_catalog(
-    upload: CatalogUpload, state: StateDep, caller: PrincipalDep
+    upload: CatalogUpload,
+    state: StateDep,
+    caller: PrincipalDep,
+    allow_removals: Annotated[bool, Query()] = False,
 ) -> dict[str, Any]:
     """Validate every file (422 listing each problem, nothing stored), then make the
-    catalog the active revision; an unchanged catalog adds nothing."""
+    catalog the active revision; an unchanged catalog adds nothing. A `manifest` (and
+    `signature`) is checked against the uploaded files (422 `CLR-C011`/`CLR-C012`); a server
+    started with --catalog-verify-key refuses uploads without a matching signature. A
+    catalog that drops providers or deployments of the active revision is refused (409
+    `CLR-C010` listing them, nothing stored) unless `?allow_removals=true`."""
     files = {f.name: f.content for f in upload.providers}
     catalog = await run_in_threadpool(catalog_from_texts, "upload", files)
+    await run_in_threadpool(check_seal, upload, catalog, state.settings.catalog_verify_key)
     result = await run_in_threadpool(
-        lambda: state.store.import_catalog(catalog, actor=caller.key_id)
+        lambda: state.store.import_catalog(
+            catalog, actor=caller.key_id, allow_removals=allow_removals
+        )
     )
     await run_in_threadpool(state.holder.refresh)
     return {"revision": result.revision, "created": result.created, "providers": result.providers}
