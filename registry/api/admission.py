@@ -22,8 +22,10 @@ middleware sees it: there the bound does not engage (docs/benchmarks.md, admissi
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+if TYPE_CHECKING:  # types only: `clearance --help` registers serve without loading starlette
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # One worker answers ~2,500 permitted/s on 2 cores (docs/benchmarks.md): 128 requests are
 # ~50 ms of work, about 3x the 40 threads that run writes and store reads; requests past it
