@@ -72,15 +72,13 @@ _SPECIAL_FLOAT = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 _MAX_NUMBER_CHARS = 40
 _NUMBER_START = frozenset("+-.0123456789")
 _LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")  # PyYAML's, as its Reader counts them
-# What the C path leaves to the reference before parsing: every character PyYAML's Reader
-# refuses (its NON_PRINTABLE set); and where libyaml 0.2.5 accepts what PyYAML's scanner
-# refuses: a tab (libyaml takes it as white space in more places), a byte order mark after
-# the first character (libyaml skips one at the start of any line), and a comment right after
-# a block scalar's indicators (`|#`, `>-#`: PyYAML wants a space first).
-_C_DEFERS = re.compile(
-    r"[^\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|.\ufeff|[|>][-+0-9]*#",
-    re.DOTALL,
-)
+# What the C path leaves to the reference before parsing (_c_defers): every character PyYAML's
+# Reader refuses (its NON_PRINTABLE set); and where libyaml 0.2.5 accepts what PyYAML's scanner
+# refuses: a tab (libyaml takes it as white space in more places), a byte order mark after the
+# first character (libyaml skips one at the start of any line), and a comment right after a
+# block scalar's indicators (`|#`, `>-#`: PyYAML wants a space first).
+_C_DEFERS = re.compile(r"[^\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
 
 
 def render_path(path: KeyPath) -> str:
@@ -481,51 +479,46 @@ class _EventBuilder:
         self.values += 1
         if depth > MAX_DEPTH or self.values > MAX_EXPANDED_VALUES:
             raise _DeferError
-        if isinstance(event, ScalarEvent):
-            _plain_node(event)
-            self.lines[path] = _line(event)
-            return _scalar(event, self.file, "")
-        if isinstance(event, SequenceStartEvent):
-            _plain_node(event)
-            self.lines[path] = _line(event)
+        kind = type(event)
+        if kind is ScalarEvent:
+            scalar: ScalarEvent = event  # type: ignore[assignment]
+            self.lines[path] = _plain_line(scalar)
+            return _scalar(scalar, self.file, "")
+        if kind is MappingStartEvent or kind is SequenceStartEvent:
+            start: CollectionStartEvent = event  # type: ignore[assignment]
+            self.lines[path] = _plain_line(start)
+            if kind is MappingStartEvent:
+                return self.mapping(path, depth)
             return self.sequence(path, depth)
-        if isinstance(event, MappingStartEvent):
-            _plain_node(event)
-            self.lines[path] = _line(event)
-            return self.mapping(path, depth)
         raise _DeferError  # an alias
 
     def sequence(self, path: KeyPath, depth: int) -> list[Any]:
         out: list[Any] = []
-        while not isinstance(event := self.next_event(), SequenceEndEvent):
+        while type(event := self.next_event()) is not SequenceEndEvent:
             out.append(self.value(event, (*path, len(out)), depth + 1))
         return out
 
     def mapping(self, path: KeyPath, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        while not isinstance(event := self.next_event(), MappingEndEvent):
+        lines = self.lines
+        while type(event := self.next_event()) is not MappingEndEvent:
             if not isinstance(event, ScalarEvent) or depth >= MAX_DEPTH:
                 raise _DeferError
-            _plain_node(event)
+            line = _plain_line(event)
             key = _scalar(event, self.file, "")
-            if not isinstance(key, str) or key in out or (key == "<<" and not event.style):
+            if type(key) is not str or key in out or (key == "<<" and not event.style):
                 raise _DeferError
             child = (*path, key)
             out[key] = self.value(self.next_event(), child, depth + 1)
-            self.lines[child] = _line(event)
+            lines[child] = line
         return out
 
 
-def _plain_node(event: ScalarEvent | CollectionStartEvent) -> None:
-    if event.anchor is not None or event.tag is not None:
+def _plain_line(event: ScalarEvent | CollectionStartEvent) -> int:
+    """The event's line, after checking it has no anchor and no tag."""
+    if event.anchor is not None or event.tag is not None or event.start_mark is None:
         raise _DeferError
-
-
-def _line(event: Event) -> int:
-    mark = event.start_mark
-    if mark is None:
-        raise _DeferError
-    return int(mark.line) + 1
+    return int(event.start_mark.line) + 1
 
 
 def _libyaml_events(text: str) -> list[Event]:
@@ -545,8 +538,6 @@ def _libyaml_events(text: str) -> list[Event]:
 def _check_flow_questions(events: list[Event]) -> None:
     """A plain scalar inside a flow collection that holds a `?`: libyaml 0.2.5 reads `[a?b]`
     as one scalar, PyYAML ends the scalar at the `?` and refuses what follows."""
-
-
     flow = [False]  # per open collection: is it (or one around it) a flow collection?
     for event in events:
         if isinstance(event, CollectionStartEvent):
@@ -559,14 +550,14 @@ def _check_flow_questions(events: list[Event]) -> None:
 
 def _check_stream_end(events: list[Event]) -> None:
     """A text without a final line break: libyaml moves the end of the stream to the start of a
-    next line, PyYAML leaves it on the last line, so an empty value there (`- a\n-`) would get
-    another line than the reference gives it."""
+    next line, PyYAML leaves it on the last line, so an empty value there (a last line `-`)
+    would get another line than the reference gives it."""
     end = events[-1].start_mark
     for event in events:
         mark = event.start_mark
-        if isinstance(event, ScalarEvent) and mark is not None and end is not None:
-            if (mark.line, mark.column) == (end.line, end.column):
-                raise _DeferError
+        at_end = mark is not None and end is not None and mark.line == end.line
+        if at_end and isinstance(event, ScalarEvent) and mark.column == end.column:  # type: ignore[union-attr]
+            raise _DeferError
 
 
 def _events_document(events: list[Event], file: str, manifest: bool) -> Document:
@@ -618,7 +609,7 @@ def load_text_c(text: str, file: str = "<input>", *, manifest: bool = False) -> 
     """The C path alone: the document as the reference would load it, or None where it defers
     to the reference (no libyaml, a character the reference refuses, anything the rules refuse
     or expand, any error). Limits on size are the caller's (load_text)."""
-    if not HAVE_LIBYAML or _C_DEFERS.search(text):
+    if not HAVE_LIBYAML or _c_defers(text):
         return None
     try:
         events = _libyaml_events(text)
@@ -631,6 +622,15 @@ def load_text_c(text: str, file: str = "<input>", *, manifest: bool = False) -> 
         except Exception:  # refused or doubtful here: the next attempt, or the reference
             continue
     return None
+
+
+def _c_defers(text: str) -> bool:
+    """Whether the text holds what the C path leaves to the reference (see _C_DEFERS)."""
+    return bool(
+        _C_DEFERS.search(text)
+        or text.find("\ufeff", 1) >= 0
+        or ("#" in text and _BLOCK_HEADER_COMMENT.search(text))
+    )
 
 
 def _load_reference(text: str, file: str, manifest: bool) -> Document:
