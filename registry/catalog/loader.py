@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from registry.catalog.models import Provider
 from registry.errors import CatalogError, InputError, Problem
+from registry.gcpause import gc_paused
 from registry.validation import problems_from_validation
 from registry.yamlload import Document, KeyPath, load_file, load_text, render_path
 
@@ -210,7 +211,11 @@ def provider_files(root: Path) -> list[Path]:
 
 def load_catalog(root: Path | str) -> Catalog:
     """Load every provider file; raise one CatalogError listing every problem found."""
-    root = Path(root)
+    with gc_paused():  # thousands of small objects, no cycles (registry/gcpause.py)
+        return _load_directory(Path(root))
+
+
+def _load_directory(root: Path) -> Catalog:
     providers: dict[str, Provider] = {}
     docs: dict[str, Document] = {}
     problems: list[Problem] = []
@@ -230,6 +235,11 @@ def load_catalog(root: Path | str) -> Catalog:
 def catalog_from_texts(root: str, files: Mapping[str, str]) -> Catalog:
     """A catalog from provider files given as name → YAML text (e.g. an upload), checked
     exactly like a directory; one CatalogError lists every problem."""
+    with gc_paused():  # as load_catalog
+        return _load_texts(root, files)
+
+
+def _load_texts(root: str, files: Mapping[str, str]) -> Catalog:
     providers: dict[str, Provider] = {}
     docs: dict[str, Document] = {}
     problems: list[Problem] = []
