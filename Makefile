@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.litellm_match
+	$(BIN)/python -m bench.yaml_load
 
 # Rewrite policies/expected/*.json, the README example and the gate golden files from the
 # current catalog; review the diff: it shows exactly which permissions a change moves.

@@ -552,11 +552,11 @@ def _check_stream_end(events: list[Event]) -> None:
     """A text without a final line break: libyaml moves the end of the stream to the start of a
     next line, PyYAML leaves it on the last line, so an empty value there (a last line `-`)
     would get another line than the reference gives it."""
-    end = events[-1].start_mark
+    last = events[-1].start_mark
+    end = (last.line, last.column) if last is not None else None
     for event in events:
         mark = event.start_mark
-        at_end = mark is not None and end is not None and mark.line == end.line
-        if at_end and isinstance(event, ScalarEvent) and mark.column == end.column:  # type: ignore[union-attr]
+        if isinstance(event, ScalarEvent) and (mark is None or (mark.line, mark.column) == end):
             raise _DeferError
 
 
