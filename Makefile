@@ -40,6 +40,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.api
 	$(BIN)/python -m bench.litellm_match
 	$(BIN)/python -m bench.cli_start
+	$(BIN)/python -m bench.yaml_load
+	$(BIN)/python -m bench.gate_output
+	$(BIN)/python -m bench.catalog_seal
 
 # Rewrite policies/expected/*.json, the README example and the gate golden files from the
 # current catalog; review the diff: it shows exactly which permissions a change moves.

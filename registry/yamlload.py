@@ -14,19 +14,40 @@ Rules (YAML 1.2 core schema, restricted):
 
 The result is plain data (dict, list, str, int, float, bool, None) plus the line of every key
 path, so later schema errors can name file, line and key.
+
+Two parsers, one set of rules. libyaml's C parser (when PyYAML was built with it) reads the
+events of every file, and a small builder turns them into data under the rules above. It only
+ever *accepts*: at the first thing it would refuse, or is not sure of (an anchor, a tag, a
+duplicate key, a syntax error, a control character, ...), it stops and the file is read again
+by PyYAML's pure-Python reader, scanner, parser and composer — the reference, which decides
+and words every error (its messages and lines are the ones users and tests know). So a
+rejected file costs two parses, an accepted one a C parse, and a PyYAML without libyaml reads
+everything with the reference. Manifests whose anchors must be expanded are composed from the
+C events by PyYAML's composer and built by the same builder as the reference.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.composer import Composer
-from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
+from yaml.events import (
+    AliasEvent,
+    CollectionStartEvent,
+    DocumentEndEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader
@@ -49,6 +70,15 @@ _AMBIGUOUS_INT = re.compile(r"[-+]?0[0-9]+")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _SPECIAL_FLOAT = re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)")
 _MAX_NUMBER_CHARS = 40
+_NUMBER_START = frozenset("+-.0123456789")
+_LINE_BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")  # PyYAML's, as its Reader counts them
+# What the C path leaves to the reference before parsing (_c_defers): every character PyYAML's
+# Reader refuses (its NON_PRINTABLE set); and where libyaml 0.2.5 accepts what PyYAML's scanner
+# refuses: a tab (libyaml takes it as white space in more places), a byte order mark after the
+# first character (libyaml skips one at the start of any line), and a comment right after a
+# block scalar's indicators (`|#`, `>-#`: PyYAML wants a space first).
+_C_DEFERS = re.compile(r"[^\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_BLOCK_HEADER_COMMENT = re.compile(r"[|>][-+0-9]*#")
 
 
 def render_path(path: KeyPath) -> str:
@@ -83,21 +113,16 @@ def _problem(file: str, line: int | None, key: str, code: str, msg: str, fix: st
     return YamlError([Problem(code, msg, fix, file, line, key)])
 
 
-class _StrictLoader(Reader, Scanner, Parser, Composer, BaseResolver):
-    """PyYAML's composer with anchors, aliases, tags and deep nesting refused."""
+class _StrictComposer(Composer):
+    """PyYAML's composer with anchors, aliases, tags and deep nesting refused; it reads events
+    from whichever parser the loader class puts beside it (the Python one or libyaml's)."""
 
-    def __init__(self, text: str, file: str, manifest: bool = False) -> None:
-        Reader.__init__(self, text)
-        Scanner.__init__(self)
-        Parser.__init__(self)
-        Composer.__init__(self)
-        BaseResolver.__init__(self)
-        self.file = file
-        self.depth = 0
-        self.manifest = manifest
+    file: str
+    depth: int
+    manifest: bool
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()  # type: ignore[attr-defined]
         line = event.start_mark.line + 1
         if self.manifest:
             pass  # anchors and aliases are expanded by _Builder, under its bounds
@@ -146,7 +171,62 @@ class _StrictLoader(Reader, Scanner, Parser, Composer, BaseResolver):
         return node
 
 
-def _scalar(node: ScalarNode, file: str, key: str) -> Any:
+class _StrictLoader(Reader, Scanner, Parser, _StrictComposer, BaseResolver):
+    """The reference: PyYAML's pure-Python reader, scanner and parser under _StrictComposer."""
+
+    def __init__(self, text: str, file: str, manifest: bool = False) -> None:
+        Reader.__init__(self, text)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        BaseResolver.__init__(self)
+        self.file = file
+        self.depth = 0
+        self.manifest = manifest
+
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml: the reference reads every file
+    HAVE_LIBYAML = False
+else:
+    HAVE_LIBYAML = True
+
+
+class _EventList:
+    """PyYAML's parser interface (check, peek and get an event) over events already parsed."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.events = events
+        self.at = 0
+
+    def check_event(self, *choices: type[Event]) -> bool:
+        if self.at >= len(self.events):
+            return False
+        return not choices or isinstance(self.events[self.at], choices)
+
+    def peek_event(self) -> Event | None:
+        return self.events[self.at] if self.at < len(self.events) else None
+
+    def get_event(self) -> Event | None:
+        event = self.peek_event()
+        self.at += 1
+        return event
+
+
+class _EventListLoader(_EventList, _StrictComposer, BaseResolver):
+    """_StrictComposer over libyaml's events (they carry marks, anchors and tags)."""
+
+    def __init__(self, events: list[Event], file: str, manifest: bool) -> None:
+        _EventList.__init__(self, events)
+        Composer.__init__(self)
+        BaseResolver.__init__(self)
+        self.file = file
+        self.depth = 0
+        self.manifest = manifest
+
+
+def _scalar(node: ScalarNode | ScalarEvent, file: str, key: str) -> Any:
     text: str = node.value
     if node.style in ("'", '"', "|", ">"):
         return text
@@ -156,7 +236,9 @@ def _scalar(node: ScalarNode, file: str, key: str) -> Any:
         return True
     if text in _FALSE:
         return False
-    line = node.start_mark.line + 1
+    if text[0] not in _NUMBER_START:
+        return text  # no number, special float or ambiguous integer starts otherwise
+    line = node.start_mark.line + 1 if node.start_mark is not None else None
     looks_numeric = _INT.fullmatch(text) or _FLOAT.fullmatch(text)
     if looks_numeric and len(text) > _MAX_NUMBER_CHARS:
         raise _problem(
@@ -250,7 +332,7 @@ class _Builder:
                 "write the key as text",
             )
         key = _scalar(key_node, self.file, where)
-        if key == "<<" and key_node.style is None:
+        if key == "<<" and not key_node.style:  # plain: None from PyYAML, "" from libyaml
             if self.manifest:
                 return _MERGE
             raise _problem(
@@ -365,12 +447,147 @@ class _Builder:
 _MERGE = object()
 
 
+class _DeferError(Exception):
+    """The C path does not accept this file as it is; the reference reads it and decides."""
+
+
+class _EventBuilder:
+    """Plain data and the line map straight from libyaml's events, for the files that use
+    nothing the rules refuse or expand. It defers (raises) at an anchor, alias, tag or merge
+    key, a key that is not a string or repeats, nesting or a value count past the limits,
+    a second document, and (through _scalar) an ambiguous or overlong number; the data and
+    lines it returns are those _StrictComposer and _Builder would give."""
+
+    def __init__(self, events: list[Event], file: str) -> None:
+        self.next_event: Callable[[], Event] = iter(events).__next__
+        self.file = file
+        self.lines: dict[KeyPath, int] = {}
+        self.values = 0
+
+    def document(self) -> Document:
+        self.next_event()  # StreamStartEvent
+        if isinstance(self.next_event(), StreamEndEvent):  # else a DocumentStartEvent
+            return Document(self.file, None, {(): 1})
+        data = self.value(self.next_event(), (), 1)
+        if not isinstance(self.next_event(), DocumentEndEvent):
+            raise _DeferError
+        if not isinstance(self.next_event(), StreamEndEvent):
+            raise _DeferError  # another document
+        return Document(self.file, data, self.lines)
+
+    def value(self, event: Event, path: KeyPath, depth: int) -> Any:
+        self.values += 1
+        if depth > MAX_DEPTH or self.values > MAX_EXPANDED_VALUES:
+            raise _DeferError
+        kind = type(event)
+        if kind is ScalarEvent:
+            scalar: ScalarEvent = event  # type: ignore[assignment]
+            self.lines[path] = _plain_line(scalar)
+            return _scalar(scalar, self.file, "")
+        if kind is MappingStartEvent or kind is SequenceStartEvent:
+            start: CollectionStartEvent = event  # type: ignore[assignment]
+            self.lines[path] = _plain_line(start)
+            if kind is MappingStartEvent:
+                return self.mapping(path, depth)
+            return self.sequence(path, depth)
+        raise _DeferError  # an alias
+
+    def sequence(self, path: KeyPath, depth: int) -> list[Any]:
+        out: list[Any] = []
+        while type(event := self.next_event()) is not SequenceEndEvent:
+            out.append(self.value(event, (*path, len(out)), depth + 1))
+        return out
+
+    def mapping(self, path: KeyPath, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        lines = self.lines
+        while type(event := self.next_event()) is not MappingEndEvent:
+            if not isinstance(event, ScalarEvent) or depth >= MAX_DEPTH:
+                raise _DeferError
+            line = _plain_line(event)
+            key = _scalar(event, self.file, "")
+            if type(key) is not str or key in out or (key == "<<" and not event.style):
+                raise _DeferError
+            child = (*path, key)
+            out[key] = self.value(self.next_event(), child, depth + 1)
+            lines[child] = line
+        return out
+
+
+def _plain_line(event: ScalarEvent | CollectionStartEvent) -> int:
+    """The event's line, after checking it has no anchor and no tag."""
+    if event.anchor is not None or event.tag is not None or event.start_mark is None:
+        raise _DeferError
+    return int(event.start_mark.line) + 1
+
+
+def _libyaml_events(text: str) -> list[Event]:
+    """Every event of the stream, from libyaml. It raises where libyaml does, and where the
+    two parsers are known to part: see _check_flow_questions and _check_stream_end."""
+    parser = CParser(text)
+    events: list[Event] = []
+    while (event := parser.get_event()) is not None:
+        events.append(event)
+    if "?" in text:
+        _check_flow_questions(events)
+    if not text.endswith(_LINE_BREAKS):
+        _check_stream_end(events)
+    return events
+
+
+def _check_flow_questions(events: list[Event]) -> None:
+    """A plain scalar inside a flow collection that holds a `?`: libyaml 0.2.5 reads `[a?b]`
+    as one scalar, PyYAML ends the scalar at the `?` and refuses what follows."""
+    flow = [False]  # per open collection: is it (or one around it) a flow collection?
+    for event in events:
+        if isinstance(event, CollectionStartEvent):
+            flow.append(flow[-1] or bool(event.flow_style))
+        elif isinstance(event, SequenceEndEvent | MappingEndEvent):
+            flow.pop()
+        elif isinstance(event, ScalarEvent) and flow[-1] and not event.style and "?" in event.value:
+            raise _DeferError
+
+
+def _check_stream_end(events: list[Event]) -> None:
+    """A text without a final line break: libyaml moves the end of the stream to the start of a
+    next line, PyYAML leaves it on the last line, so an empty value there (a last line `-`)
+    would get another line than the reference gives it."""
+    last = events[-1].start_mark
+    end = (last.line, last.column) if last is not None else None
+    for event in events:
+        mark = event.start_mark
+        if isinstance(event, ScalarEvent) and (mark is None or (mark.line, mark.column) == end):
+            raise _DeferError
+
+
+def _events_document(events: list[Event], file: str, manifest: bool) -> Document:
+    return _EventBuilder(events, file).document()
+
+
+def _composed_document(events: list[Event], file: str, manifest: bool) -> Document:
+    """A manifest with anchors: libyaml's events, _StrictComposer's nodes, _Builder's data."""
+    root = _EventListLoader(events, file, manifest).get_single_node()
+    return _built(root, file, manifest)
+
+
+def _built(root: Node | None, file: str, manifest: bool) -> Document:
+    if root is None:
+        return Document(file, None, {(): 1})
+    builder = _Builder(file, manifest)
+    data = builder.build(root, ())
+    return Document(file, data, builder.lines)
+
+
 def _line_at_byte(raw: bytes, offset: int) -> int:
     return raw.count(b"\n", 0, offset) + 1
 
 
-def load_text(text: str, file: str = "<input>", *, manifest: bool = False) -> Document:
-    """Load one YAML document from text under the strict rules (`manifest`: module doc)."""
+def load_text(
+    text: str, file: str = "<input>", *, manifest: bool = False, libyaml: bool = True
+) -> Document:
+    """Load one YAML document from text under the strict rules (`manifest`: module doc).
+    libyaml's C parser reads it where it can; `libyaml=False` (or a PyYAML without libyaml)
+    reads it with the pure-Python reference alone, which also words every error."""
     raw = text.encode("utf-8", errors="surrogatepass")
     if len(raw) > MAX_BYTES:
         raise _problem(
@@ -381,6 +598,43 @@ def load_text(text: str, file: str = "<input>", *, manifest: bool = False) -> Do
             f"file is larger than {MAX_BYTES // 1024} KiB",
             "split it: one provider per catalog file, one policy per policy file",
         )
+    if libyaml:
+        doc = load_text_c(text, file, manifest=manifest)
+        if doc is not None:
+            return doc
+    return _load_reference(text, file, manifest)
+
+
+def load_text_c(text: str, file: str = "<input>", *, manifest: bool = False) -> Document | None:
+    """The C path alone: the document as the reference would load it, or None where it defers
+    to the reference (no libyaml, a character the reference refuses, anything the rules refuse
+    or expand, any error). Limits on size are the caller's (load_text)."""
+    if not HAVE_LIBYAML or _c_defers(text):
+        return None
+    try:
+        events = _libyaml_events(text)
+    except Exception:  # a syntax error, or libyaml and PyYAML may disagree: the reference decides
+        return None
+    attempts = [_events_document, _composed_document] if manifest else [_events_document]
+    for attempt in attempts:
+        try:
+            return attempt(events, file, manifest)
+        except Exception:  # refused or doubtful here: the next attempt, or the reference
+            continue
+    return None
+
+
+def _c_defers(text: str) -> bool:
+    """Whether the text holds what the C path leaves to the reference (see _C_DEFERS)."""
+    return bool(
+        _C_DEFERS.search(text)
+        or text.find("\ufeff", 1) >= 0
+        or ("#" in text and _BLOCK_HEADER_COMMENT.search(text))
+    )
+
+
+def _load_reference(text: str, file: str, manifest: bool) -> Document:
+    """PyYAML's pure-Python path: the reference for what is accepted and how errors read."""
     try:
         loader = _StrictLoader(text, file, manifest)
     except yaml.reader.ReaderError as err:  # the Reader checks every character up front
@@ -424,15 +678,14 @@ def load_text(text: str, file: str = "<input>", *, manifest: bool = False) -> Do
         ) from None
     finally:
         loader.dispose()
-    if root is None:
-        return Document(file, None, {(): 1})
-    builder = _Builder(file, manifest)
-    data = builder.build(root, ())
-    return Document(file, data, builder.lines)
+    return _built(root, file, manifest)
 
 
-def load_file(path: Path, display: str | None = None, *, manifest: bool = False) -> Document:
-    """Read and load a YAML file; `display` is the name used in errors (default: the path)."""
+def load_file(
+    path: Path, display: str | None = None, *, manifest: bool = False, libyaml: bool = True
+) -> Document:
+    """Read and load a YAML file; `display` is the name used in errors (default: the path);
+    `libyaml` as for load_text."""
     name = display or str(path)
     try:
         with path.open("rb") as handle:
@@ -466,4 +719,4 @@ def load_file(path: Path, display: str | None = None, *, manifest: bool = False)
             "file is not UTF-8",
             "save the file as UTF-8",
         ) from None
-    return load_text(text, name, manifest=manifest)
+    return load_text(text, name, manifest=manifest, libyaml=libyaml)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from registry.catalog.models import Provider
 from registry.errors import CatalogError, InputError, Problem, YamlError
+from registry.gcpause import gc_paused
 from registry.validation import problems_from_validation
 from registry.yamlload import Document, KeyPath, load_file, load_text, render_path
 
@@ -216,7 +217,11 @@ def load_catalog(
 ) -> Catalog:
     """Load every provider file; raise one CatalogError listing every problem found.
     `progress(file, done, total)` hears of each file before it is read."""
-    root = Path(root)
+    with gc_paused():  # thousands of small objects, no cycles (registry/gcpause.py)
+        return _load_directory(Path(root), progress)
+
+
+def _load_directory(root: Path, progress: Callable[[Path, int, int], None] | None) -> Catalog:
     providers: dict[str, Provider] = {}
     docs: dict[str, Document] = {}
     problems: list[Problem] = []
@@ -277,6 +282,11 @@ def utf8_text(text: str, name: str) -> str:
 def catalog_from_texts(root: str, files: Mapping[str, str]) -> Catalog:
     """A catalog from provider files given as name → YAML text (e.g. an upload), checked
     exactly like a directory; one CatalogError lists every problem."""
+    with gc_paused():  # as load_catalog
+        return _load_texts(root, files)
+
+
+def _load_texts(root: str, files: Mapping[str, str]) -> Catalog:
     providers: dict[str, Provider] = {}
     docs: dict[str, Document] = {}
     problems: list[Problem] = []

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, Literal, NamedTuple
 
 from registry.catalog.attested import Attested
+from registry.gcpause import gc_paused
 
 Outcome = Literal["failed", "unknown", "error"]
 
@@ -153,6 +154,10 @@ class Evaluation:
 
     def to_json(self) -> dict[str, Any]:
         """Exactly the SPEC §5 shape of `allowed --format json` (keys may be added)."""
+        with gc_paused():  # a dict per reason, tens of thousands for a large catalog
+            return self._json()
+
+    def _json(self) -> dict[str, Any]:
         ordered = sorted(self.decisions.items())
         return {
             "policy": self.policy,

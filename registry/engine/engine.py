@@ -20,6 +20,7 @@ from registry.engine.compiled import CompiledClass, compile_class
 from registry.engine.decisions import Decision, Evaluation, Reason, Source
 from registry.engine.evaluate import evaluate_compiled, evaluation_of
 from registry.errors import EngineError
+from registry.gcpause import gc_paused
 from registry.policy.loader import LoadedPolicy
 
 ENGINE_VERSION = "1"
@@ -74,8 +75,9 @@ class Engine:
             hit: Evaluation = cached
             return hit
         try:
-            compiled = self.compiled(policy, cls.name, day, model is not None)
-            result = evaluate_compiled(compiled, catalog, model)
+            with gc_paused():  # many small objects, no cycles (registry/gcpause.py)
+                compiled = self.compiled(policy, cls.name, day, model is not None)
+                result = evaluate_compiled(compiled, catalog, model)
         except Exception as err:  # fail closed: deny everything, say why
             result = deny_all(policy, catalog, cls.name, model, day, err)
         self._results.remember(key, result)
