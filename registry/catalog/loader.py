@@ -222,10 +222,16 @@ def load_catalog(
 
 
 def _load_directory(root: Path, progress: Callable[[Path, int, int], None] | None) -> Catalog:
+    return _load_files(root, provider_files(root), progress)
+
+
+def _load_files(
+    root: Path, files: list[Path], progress: Callable[[Path, int, int], None] | None = None
+) -> Catalog:
+    """The catalog of these provider files; one CatalogError listing every problem."""
     providers: dict[str, Provider] = {}
     docs: dict[str, Document] = {}
     problems: list[Problem] = []
-    files = provider_files(root)
     for done, path in enumerate(files):
         if progress is not None:
             progress(path, done, len(files))
@@ -246,24 +252,13 @@ def load_named(root: Path | str, ids: Iterable[str]) -> Catalog:
     named by its id, `load_provider` checks it): what checking a few policy targets needs,
     without reading the other files. Raises CatalogError like `load_catalog`."""
     directory = Path(root) / "providers"
-    providers: dict[str, Provider] = {}
-    docs: dict[str, Document] = {}
-    problems: list[Problem] = []
-    for pid in sorted(set(ids)):
-        if not _PROVIDER_ID.fullmatch(pid):
-            continue  # not an id: no file can hold it
-        found = [directory / f"{pid}{suffix}" for suffix in (".yaml", ".yml")]
-        for path in (f for f in found if f.is_file()):
-            try:
-                provider, doc = load_provider(path, str(path))
-            except InputError as err:
-                problems.extend(err.problems)
-                continue
-            providers[provider.id] = provider
-            docs[provider.id] = doc
-    if problems:
-        raise CatalogError(problems)
-    return build_catalog(str(root), providers, docs)
+    files = [
+        directory / f"{pid}{suffix}"
+        for pid in sorted(set(ids))
+        if _PROVIDER_ID.fullmatch(pid)  # not an id: no file can hold it
+        for suffix in (".yaml", ".yml")
+    ]
+    return _load_files(Path(root), [f for f in files if f.is_file()])
 
 
 def utf8_text(text: str, name: str) -> str:
