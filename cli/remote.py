@@ -71,9 +71,13 @@ class ServiceRefusedError(ClearanceError):
         self.status = status
 
 
-def refuse_local_options(where: str, **given: object) -> None:
-    """InputError naming each local-only option that was given with --server."""
-    names = [f"--{name.replace('_', '-')}" for name, value in given.items() if value]
+def refuse_local_options(
+    where: str, *, catalog: Path | None, as_of: str | None, attestations: bool
+) -> None:
+    """InputError naming each local-only option (--catalog, --as-of) given with --server;
+    local attestations are only warned about: the registry uses the org's stored ones."""
+    given = {"--catalog": catalog, "--as-of": as_of}
+    names = [name for name, value in given.items() if value]
     if names:
         raise InputError(
             [
@@ -85,6 +89,12 @@ def refuse_local_options(where: str, **given: object) -> None:
                     where,
                 )
             ]
+        )
+    if attestations:
+        typer.echo(
+            "warning: --server judges with the org's attestations stored on the registry; "
+            "the local --attestations are not used (push them first)",
+            err=True,
         )
 
 

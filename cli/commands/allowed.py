@@ -182,13 +182,12 @@ def _remote(
 ) -> ExitCode:
     """The registry's answer (cli/remote.py): the JSON or table of its permitted set, or a
     router's document; the drift check always reads the JSON answer first."""
-    refuse_local_options("clearance allowed", catalog=ask.catalog, as_of=ask.as_of)
-    if attestation_paths(attestations):
-        typer.echo(
-            "warning: --server judges with the org's attestations stored on the registry; "
-            "the local --attestations are not used (push them first)",
-            err=True,
-        )
+    refuse_local_options(
+        "clearance allowed",
+        catalog=ask.catalog,
+        as_of=ask.as_of,
+        attestations=bool(attestation_paths(attestations)),
+    )
     loaded = load_policy(ask.policy)
     given = read_env(ask.env or [], ask.env_file or [])
     with Registry(server, api_key, "clearance allowed") as registry:

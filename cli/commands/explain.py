@@ -54,13 +54,12 @@ class Remote:
 
 def _remote(ask: Remote, attestations: list[Path] | None) -> list[Explanation]:
     """The registry's explanation (cli/remote.py), for the same outputs as a local one."""
-    refuse_local_options("clearance explain", catalog=ask.catalog, as_of=ask.as_of)
-    if attestation_paths(attestations):
-        typer.echo(
-            "warning: --server judges with the org's attestations stored on the registry; "
-            "the local --attestations are not used (push them first)",
-            err=True,
-        )
+    refuse_local_options(
+        "clearance explain",
+        catalog=ask.catalog,
+        as_of=ask.as_of,
+        attestations=bool(attestation_paths(attestations)),
+    )
     loaded = load_policy(ask.policy)
     with Registry(ask.server, ask.api_key, "clearance explain") as registry:
         answer = registry.explain(loaded, ask.target, ask.data_class, ask.model)

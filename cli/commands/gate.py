@@ -68,13 +68,12 @@ class GateFormat(StrEnum):
 def _remote(args: GateArgs, loaded: LoadedPolicy) -> GateReport:
     """The registry's report on the manifests, judged with its stored policy of the same org
     and name, which must be the revision of `--policy` (cli/remote.py)."""
-    refuse_local_options("clearance gate", catalog=args.catalog, as_of=args.as_of)
-    if args.attestations:
-        typer.echo(
-            "warning: --server judges with the org's attestations stored on the registry; "
-            "the local --attestations are not sent (push them first)",
-            err=True,
-        )
+    refuse_local_options(
+        "clearance gate",
+        catalog=args.catalog,
+        as_of=args.as_of,
+        attestations=bool(args.attestations),
+    )
     manifests = [(str(p), _manifest_text(p)) for p in args.manifests]
     with Registry(args.server or "", args.api_key, "clearance gate") as registry:
         try:
