@@ -18,6 +18,8 @@ from tests.pgserver import PostgresServer
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
+    from registry.store.repository import Store
+
 ROOT = Path(__file__).resolve().parent.parent
 RESEARCH = ROOT / "tests" / "data" / "provider-facts.yaml"  # what the first catalog was built from
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"  # OASIS, see its NOTICE.md
@@ -54,6 +56,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'clearance.db'}"
     server: PostgresServer = request.getfixturevalue("postgres")
     return server.new_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A fresh, migrated store on each database kind (a module may define its own `store`)."""
+    from registry.store.repository import Store
+
+    store = Store(database_url)
+    store.migrate()
+    yield store
+    store.close()
 
 
 @contextmanager

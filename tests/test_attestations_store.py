@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 
@@ -26,14 +26,6 @@ entries:
     expires: 2030-01-01
     approved_by: alice@acme.example
 """
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    store = Store(database_url)
-    store.migrate()
-    yield store
-    store.close()
 
 
 def test_attestations_writes_are_versioned_audited_and_bump_the_generation(store: Store) -> None:

@@ -51,15 +51,6 @@ def removed_deployments(tmp_path: Path) -> list[str]:
     return sorted(full - cut)
 
 
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    """A fresh store: a SQLite file, or a new PostgreSQL database (tests/conftest.py)."""
-    store = Store(database_url)
-    store.migrate()
-    yield store
-    store.close()
-
-
 def test_the_truncated_file_still_loads_and_drops_two_deployments(tmp_path: Path) -> None:
     gone = removed_deployments(tmp_path)
     assert len(gone) == 2 and all(t.startswith("cohere/") for t in gone)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,14 +19,6 @@ from tests.conftest import ROOT
 
 CATALOG = ROOT / "provider_catalog"
 POLICY = ROOT / "policies" / "no-training.yaml"
-
-
-@pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    store = Store(database_url)
-    store.migrate()
-    yield store
-    store.close()
 
 
 def test_migrations_create_the_schema_and_are_idempotent(store: Store) -> None:
