@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import typer
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
     from registry.store.repository import Store
+    from tests.serveproc import ServeProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 RESEARCH = ROOT / "tests" / "data" / "provider-facts.yaml"  # what the first catalog was built from
@@ -96,3 +97,23 @@ def sqlite_client(tmp_path: Path) -> Iterator[TestClient]:
     """`seeded_client` on a SQLite file."""
     with seeded_client(f"sqlite:///{tmp_path / 'clearance.db'}", tmp_path) as client:
         yield client
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., ServeProcess]]:
+    """Start `clearance serve` processes; all of them are stopped at teardown (a module may
+    define its own `serve`, as tests/test_client.py does)."""
+    from tests.serveproc import ServeProcess
+
+    started: list[ServeProcess] = []
+
+    def start(database_url: str, **options: Any) -> ServeProcess:
+        name = options.pop("name", f"serve{len(started)}")
+        server = ServeProcess(database_url, tmp_path / "logs", name=name, **options)
+        started.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in reversed(started):
+        server.stop()

@@ -11,7 +11,7 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -96,23 +96,6 @@ data_classes:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[..., ServeProcess]]:
-    """Start `clearance serve` processes; all of them are stopped at teardown."""
-    started: list[ServeProcess] = []
-
-    def start(database_url: str, **options: Any) -> ServeProcess:
-        name = options.pop("name", f"serve{len(started)}")
-        server = ServeProcess(database_url, tmp_path / "logs", name=name, **options)
-        started.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in reversed(started):
-        server.stop()
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:

@@ -13,9 +13,8 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -39,23 +38,6 @@ from tests.test_e2e import (
 
 MAX_STALENESS = 2.0
 NEW_PATH = "/v1/orgs/example/policies/e2e-eu"
-
-
-@pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[..., ServeProcess]]:
-    """Start `clearance serve` processes; all of them are stopped at teardown."""
-    started: list[ServeProcess] = []
-
-    def start(database_url: str, **options: Any) -> ServeProcess:
-        name = options.pop("name", f"serve{len(started)}")
-        server = ServeProcess(database_url, tmp_path / "logs", name=name, **options)
-        started.append(server)
-        server.start()
-        return server
-
-    yield start
-    for server in reversed(started):
-        server.stop()
 
 
 def sqlite_files(db: Path) -> list[Path]:
