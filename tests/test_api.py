@@ -12,8 +12,8 @@ import yaml
 from fastapi.testclient import TestClient
 
 from registry.api.app import create_app
+from registry.api.holder import SnapshotHolder, Stale
 from registry.api.settings import Settings
-from registry.api.snapshot import SnapshotHolder, Stale
 from registry.store.repository import Store
 from tests.conftest import ROOT, seeded_client
 

@@ -116,12 +116,14 @@ def test_only_editors_and_admins_write(client: TestClient) -> None:
 
 
 def test_invalid_writes_are_422_and_change_nothing(client: TestClient) -> None:
-    assert put(client, REVIEWS).status_code == 201
+    created = put(client, REVIEWS)
+    assert created.status_code == 201
     generation = state_of(client).store.generation()
     second = f"{ORG}/attestations/second"
     bad_yaml = problem(put(client, "attestations: [\n", second), 422)
     assert bad_yaml["problems"][0]["file"] == "example/attestations/second"
-    schema = problem(put(client, REVIEWS.replace("trust: contractual", "trust: hearsay"), URL), 422)
+    hearsay = REVIEWS.replace("trust: contractual", "trust: hearsay")
+    schema = problem(put(client, hearsay, URL, **{"If-Match": created.headers["etag"]}), 422)
     assert schema["problems"][0]["code"] == "CLR-O001"
     assert schema["problems"][0]["line"] is not None
     names = problem(put(client, REVIEWS, second), 422)

@@ -12,7 +12,8 @@ from registry.errors import (
     PreconditionRequiredError,
     Problem,
 )
-from registry.store.repository import Store, StoredAttestations
+from registry.store.repository import Store
+from registry.store.state import StoredAttestations
 
 YAML = "application/yaml"
 BODY = """attestations: vendor-reviews

@@ -14,7 +14,8 @@ from cli.exitcodes import ExitCode
 from registry.catalog.loader import load_catalog
 from registry.errors import CatalogError, PreconditionFailedError, PreconditionRequiredError
 from registry.policy.loader import load_policy, load_policy_text
-from registry.store.repository import Store, text_digest
+from registry.store.documents import text_digest
+from registry.store.repository import Store
 from tests.conftest import ROOT
 
 CATALOG = ROOT / "provider_catalog"

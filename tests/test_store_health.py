@@ -94,8 +94,11 @@ def test_a_deleted_sqlite_file_refuses_writes_turns_unready_and_a_restore_is_pic
     body = assert_problem(put_policy(client, NEW_PATH, NEW_POLICY), 503)
     assert "SQLite file" in body["detail"] and str(db) in body["detail"], body
     assert not db.exists(), "the server made a new file at the path"
-    assert_problem(client.get(EU), 503)  # a read that needs a connection: none to the path
+    assert_problem(client.get(f"{EU}/revisions"), 503)  # a read that needs a connection
+    assert client.get(EU).status_code == 200  # from the snapshot, until --max-staleness
     assert_unready_then_refusing(client, server, gone)
+    assert_problem(client.get(EU), 503)
+    assert not db.exists(), "the server made a new file at the path"
     assert_problem(put_policy(client, NEW_PATH, NEW_POLICY), 503)
 
     # The backup put back at the path (an older generation) is what the server serves now.

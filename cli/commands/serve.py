@@ -125,7 +125,7 @@ T = TypeVar("T")
 def _open(action: Callable[[], T], database: str, required: bool) -> T | None:
     """Run a start-up step on the store; on failure one line (never a traceback): exit 2
     when the store is required, else a warning (the service starts unready and retries)."""
-    from registry.api.snapshot import first_line
+    from registry.api.holder import first_line
     from registry.errors import InputError
     from registry.store.db import describe
 

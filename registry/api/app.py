@@ -21,6 +21,7 @@ from registry.api.access import AccessMiddleware, check_routes
 from registry.api.admission import Admission, AdmissionMiddleware
 from registry.api.deps import AppState
 from registry.api.docs import docs_router
+from registry.api.holder import Poller, SnapshotHolder, first_line
 from registry.api.metrics import Metrics
 from registry.api.routes import (
     attestations,
@@ -35,7 +36,6 @@ from registry.api.routes import (
     providers,
 )
 from registry.api.settings import Settings
-from registry.api.snapshot import Poller, SnapshotHolder, first_line
 from registry.catalog.seal import load_verified
 from registry.engine.engine import Engine
 from registry.errors import ClearanceError, PreconditionFailedError
@@ -193,6 +193,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             yield
         finally:
             poller.stop()
+            state.writer.close()
             store.close()
 
     app = FastAPI(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 
+from registry.api.holder import SnapshotHolder, Stale
 from registry.api.metrics import Metrics
 from registry.api.problems import ProblemError
 from registry.api.settings import Settings
-from registry.api.snapshot import PolicyEntry, Snapshot, SnapshotHolder, Stale
+from registry.api.snapshot import PolicyEntry, Snapshot
+from registry.api.writer import Writer
 from registry.attestations.apply import with_attestations
 from registry.catalog.loader import Catalog
 from registry.engine.engine import Engine
@@ -26,6 +28,7 @@ class AppState:
     holder: SnapshotHolder
     engine: Engine
     metrics: Metrics
+    writer: Writer = field(default_factory=Writer)
 
 
 async def app_state(request: Request) -> AppState:

@@ -23,7 +23,7 @@ from registry.attestations.loader import (
 )
 from registry.catalog.loader import Catalog
 from registry.errors import InputError, Problem
-from registry.store.repository import StoredAttestations
+from registry.store.state import StoredAttestations
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,20 @@ def load_orgs(
     catalog: Catalog | None,
     as_of: date,
     previous: Mapping[str, OrgAttestations],
+    *,
+    same_catalog: bool = False,
 ) -> dict[str, OrgAttestations]:
-    """Every org's attestations (only orgs that have files), reusing parsed docs."""
+    """Every org's attestations (only orgs that have files), reusing parsed docs; with
+    `same_catalog` (the previous snapshot's catalog object) an org whose files are unchanged
+    and whose set checked keeps it as it is: a set that passes passes later too."""
     parsed = {s: d for found in previous.values() for s, d in found.docs.items()}
     by_org = groupby(sorted(stored, key=lambda s: (s.org, s.name)), key=lambda s: s.org)
-    return {org: load_org(org, list(items), catalog, as_of, parsed) for org, items in by_org}
+    orgs: dict[str, OrgAttestations] = {}
+    for org, items in by_org:
+        files = list(items)
+        old = previous.get(org)
+        if same_catalog and old is not None and not old.problems and list(old.docs) == files:
+            orgs[org] = old
+        else:
+            orgs[org] = load_org(org, files, catalog, as_of, parsed)
+    return orgs

@@ -11,11 +11,15 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy import Table, insert, update
 from sqlmodel import Session, col, select
 
 from registry.security import keys
 from registry.security.audit import AuditEntry, AuditEvent, seal
 from registry.store.models import ApiKey, AuditRecord, StoreState, utcnow
+
+STATE: Table = StoreState.__table__  # type: ignore[attr-defined]
+AUDIT: Table = AuditRecord.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -50,23 +54,33 @@ def digest_of(data: object) -> str:
 
 
 class AuditLog:
-    def __init__(self, session: Session) -> None:
+    """The events of one write transaction; `seq` and `head` are the chain's head as the
+    transaction read it (with the generation bump, which locks that row first)."""
+
+    def __init__(self, session: Session, seq: int, head: str) -> None:
         self.session = session
+        self.seq, self.head = seq, head
         self.events: list[AuditEvent] = []
 
     def record(self, event: AuditEvent) -> None:
         self.events.append(event)
 
     def flush(self) -> None:
+        """Append the recorded events to the chain (plain SQL statements: this runs in
+        every write, on the path a policy write's latency is made of)."""
         if not self.events:
             return
-        state = self.session.exec(select(StoreState)).one()
+        connection = self.session.connection()
+        seq, head = self.seq, self.head
         at = datetime.now(UTC).isoformat(timespec="microseconds")
+        rows = []
         for event in self.events:
-            entry = seal(event, state.audit_seq + 1, at, state.audit_head)
-            self.session.add(AuditRecord(**entry.to_json()))
-            state.audit_seq, state.audit_head = entry.seq, entry.hash
-        self.session.add(state)
+            entry = seal(event, seq + 1, at, head)
+            rows.append(entry.to_json())
+            seq, head = entry.seq, entry.hash
+        connection.execute(insert(AUDIT), rows)
+        connection.execute(update(STATE).values(audit_seq=seq, audit_head=head))
+        self.seq, self.head = seq, head
         self.events.clear()
 
 

@@ -3,20 +3,16 @@ and the active revision rebuilt — and re-validated — from its provider docum
 
 from __future__ import annotations
 
-import json
-
 from sqlmodel import Session, SQLModel, col, select
 
 from registry.catalog.facts import targets
-from registry.catalog.loader import Catalog, build_catalog
-from registry.catalog.models import Provider
+from registry.catalog.loader import Catalog
 from registry.store.models import (
     CatalogDeployment,
     CatalogOffering,
-    CatalogProvider,
     CatalogRevision,
 )
-from registry.yamlload import Document
+from registry.store.state import catalog_at, head_catalog_row
 
 
 def target_rows(catalog: Catalog, revision_id: int) -> list[SQLModel]:
@@ -57,13 +53,6 @@ def removals(session: Session, catalog: Catalog) -> tuple[list[str], list[str]]:
 
 
 def active_catalog(session: Session) -> Catalog | None:
-    query = select(CatalogRevision).order_by(col(CatalogRevision.id).desc()).limit(1)
-    head = session.exec(query).first()
-    if head is None:
-        return None
-    rows = session.exec(
-        select(CatalogProvider).where(CatalogProvider.catalog_revision_id == head.id)
-    )
-    providers = {r.provider_id: Provider.model_validate(json.loads(r.document)) for r in rows}
-    docs = {pid: Document(f"catalog revision {head.revision}", None) for pid in providers}
-    return build_catalog(f"store:{head.revision}", providers, docs)
+    """The newest revision, rebuilt and re-validated from its rows."""
+    row = head_catalog_row(session)
+    return None if row is None else catalog_at(session, row)

@@ -151,19 +151,22 @@ class SqliteFile:
             raise DisconnectionError(gone_message(path))
 
 
-def confirm_file(connection: Connection) -> None:
+def confirm_file(connection: Connection) -> Identity | None:
     """StoreError CLR-S006 unless the connection's SQLite file is still the file at its
-    path (call it inside a write transaction, just before commit). No-op for PostgreSQL."""
+    path (call it inside a write transaction, just before commit); returns that file's
+    identity. None for PostgreSQL."""
     found = connection.connection.info.get(FILE_KEY)
     if found is None:
-        return
+        return None
     path, opened = found
-    if opened is None or file_identity(path) != opened:
+    identity: Identity | None = opened
+    if identity is None or file_identity(path) != identity:
         raise StoreError(
             FILE_GONE,
             f"{gone_message(path)}; the write was rolled back",
             f"restore the store's file at {path}; the server picks it up by itself",
         )
+    return identity
 
 
 def make_engine(url: str, *, create: bool = True) -> Engine:

@@ -7,9 +7,9 @@ leaves the previous state fully intact.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +24,7 @@ from registry.errors import CatalogRemovalError, StoreError
 from registry.policy.loader import LoadedPolicy
 from registry.security.audit import AuditEntry, AuditEvent, ChainBreak, verify
 from registry.store import access
-from registry.store.access import AuditLog, KeyInfo
+from registry.store.access import STATE, AuditLog, KeyInfo
 from registry.store.catalog_rows import active_catalog, removals, target_rows
 from registry.store.db import (
     Identity,
@@ -35,6 +35,7 @@ from registry.store.db import (
     sqlite_file,
     writer,
 )
+from registry.store.documents import ATTESTATIONS, POLICIES, Put, put_text
 from registry.store.migrate import upgrade
 from registry.store.models import (
     AttestationsRecord,
@@ -44,11 +45,27 @@ from registry.store.models import (
     PolicyRecord,
     PolicyRevision,
     StoreState,
-    utcnow,
 )
-from registry.store.preconditions import check_preconditions
+from registry.store.state import (
+    StoredAttestations,
+    StoredPolicy,
+    StoreSnapshot,
+    attestations_heads,
+    attestations_text,
+    read_state,
+)
 
 SETUP_LOCK = 7_104_222  # pg advisory lock: replicas starting together seed the store once
+
+
+@dataclass
+class Receipt:
+    """What a write transaction committed: the store generation it made, and the SQLite
+    file it committed to (None for PostgreSQL). The server uses it to serve the write
+    from memory at once when nothing else was written in between (api/holder.py)."""
+
+    generation: int = -1
+    identity: Identity | None = None
 
 
 @dataclass(frozen=True)
@@ -56,41 +73,6 @@ class ImportResult:
     revision: str
     created: bool
     providers: int
-
-
-@dataclass(frozen=True)
-class StoreSnapshot:
-    generation: int
-    catalog: Catalog | None
-    policies: tuple[StoredPolicy, ...]
-    keys: tuple[KeyInfo, ...] = ()
-    attestations: tuple[StoredAttestations, ...] = ()
-
-
-@dataclass(frozen=True)
-class StoredText:
-    """The current (or a given) text of one versioned document of an org; its ETag."""
-
-    org: str
-    name: str
-    revision: int
-    content_hash: str
-    media_type: str
-    body: str
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.content_hash}"'
-
-
-@dataclass(frozen=True)
-class StoredPolicy(StoredText):
-    """A policy's text."""
-
-
-@dataclass(frozen=True)
-class StoredAttestations(StoredText):
-    """An attestations file's text."""
 
 
 # Called inside the write transaction with the org's other current attestations files:
@@ -106,6 +88,10 @@ class Store:
         """`create=False`: a SQLite file is opened only if it exists (see `existing`)."""
         self.url = url
         self.engine: Engine = make_engine(url, create=create)
+        # Writers of this process queue here, woken the moment the previous one commits.
+        # Left to SQLite, a writer that finds the file locked polls it with sleeps growing
+        # to 100 ms (its busy handler): under a write mix most of a write's time was that.
+        self._writing = threading.Lock()
 
     def migrate(self) -> None:
         upgrade(self.engine)
@@ -130,16 +116,23 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def _write(self) -> Iterator[tuple[Session, AuditLog]]:
+    def _write(self, receipt: Receipt | None = None) -> Iterator[tuple[Session, AuditLog]]:
         """One write transaction: bump the generation first (writers queue on that row's
         lock), let the caller change rows and record audit events, then append the events
-        to the chained log in the same transaction. Any failure rolls everything back."""
-        with Session(writer(self.engine)) as session, session.begin():
-            session.execute(update(StoreState).values(generation=StoreState.generation + 1))
-            log = AuditLog(session)
-            yield session, log
-            log.flush()
-            confirm_file(session.connection())  # never commit into a file gone from its path
+        to the chained log in the same transaction. Any failure rolls everything back.
+        `receipt`, when given, is filled in once the transaction has committed."""
+        state = STATE.c
+        bump = update(STATE).values(generation=state.generation + 1)
+        bump = bump.returning(state.generation, state.audit_seq, state.audit_head)
+        with self._writing, Session(writer(self.engine)) as session:
+            with session.begin():
+                generation, seq, head = session.connection().execute(bump).one()
+                log = AuditLog(session, seq, head)
+                yield session, log
+                log.flush()
+                identity = confirm_file(session.connection())  # never into a file gone
+            if receipt is not None:
+                receipt.generation, receipt.identity = int(generation), identity
 
     def generation(self) -> int:
         with Session(self.engine) as session:
@@ -216,16 +209,12 @@ class Store:
         with Session(self.engine) as session:
             return active_catalog(session)
 
-    def read_state(self) -> StoreSnapshot:
-        """Generation, active catalog and every current policy, read in one transaction."""
+    def read_state(self, previous: StoreSnapshot | None = None) -> StoreSnapshot:
+        """Generation, active catalog, every current policy and attestations file and the
+        active keys, read in one transaction; what is unchanged since `previous` is reused
+        from it, not read again (registry/store/state.py)."""
         with Session(self.engine) as session, session.begin():
-            generation = int(session.exec(select(StoreState.generation)).one())
-            catalog = active_catalog(session)
-            records = session.exec(select(PolicyRecord).order_by(col(PolicyRecord.id)))
-            policies = [_current(session, r) for r in records]
-            keys = access.active_keys(session)
-            attestations = _current_attestations(session, None)
-        return StoreSnapshot(generation, catalog, tuple(policies), keys, tuple(attestations))
+            return read_state(session, previous)
 
     def export_catalog(self, destination: Path) -> int:
         """Write the active revision as one YAML file per provider; returns the count."""
@@ -259,6 +248,7 @@ class Store:
         if_none_match: str | None = None,
         *,
         actor: str,
+        receipt: Receipt | None = None,
     ) -> tuple[StoredPolicy, bool]:
         """Create or replace; returns the stored policy and whether it was created.
 
@@ -266,37 +256,9 @@ class Store:
         replace. The ETag hashes the stored text: a body that changes only comments is a
         new revision (what GET returns is that text); an identical body adds none.
         """
-        content = text_digest(body, media_type)
-        with self._write() as (session, log):
-            record = session.exec(
-                select(PolicyRecord).where(PolicyRecord.org == org, PolicyRecord.name == name)
-            ).first()
-            current = None if record is None else f'"{record.content_hash}"'
-            check_preconditions(current, if_match, if_none_match)
-            if record is not None and record.content_hash == content:
-                return _current(session, record), False
-            created = record is None
-            old = "" if record is None else record.content_hash
-            event = AuditEvent(actor, org, "policy.put", f"policy/{name}", old, content)
-            log.record(event)
-            if record is None:
-                record = PolicyRecord(org=org, name=name, content_hash=content)
-                session.add(record)
-                session.flush()
-            record.current_revision += 1
-            record.content_hash = content
-            record.updated_at = utcnow()
-            session.add(
-                PolicyRevision(
-                    policy_id=_id(record.id),
-                    revision=record.current_revision,
-                    content_hash=content,
-                    media_type=media_type,
-                    body=body,
-                )
-            )
-            session.flush()
-            return _current(session, record), created
+        put = Put(org, name, body, media_type, if_match, if_none_match, actor)
+        with self._write(receipt) as (session, log):
+            return put_text(session, log, POLICIES, put)
 
     def get_policy(self, org: str, name: str, revision: int | None = None) -> StoredPolicy | None:
         with Session(self.engine) as session:
@@ -306,6 +268,15 @@ class Store:
             if record is None:
                 return None
             return self._stored(session, record, revision)
+
+    def policy_etag(self, org: str, name: str) -> str | None:
+        """The current ETag of a policy (None when there is none), without its text."""
+        with Session(self.engine) as session:
+            query = select(PolicyRecord.content_hash).where(
+                PolicyRecord.org == org, PolicyRecord.name == name
+            )
+            found = session.exec(query).first()
+        return None if found is None else f'"{found}"'
 
     def list_policies(self, org: str) -> list[StoredPolicy]:
         with Session(self.engine) as session:
@@ -341,6 +312,7 @@ class Store:
         *,
         actor: str,
         check: AttestationsCheck | None = None,
+        receipt: Receipt | None = None,
     ) -> tuple[StoredAttestations, bool]:
         """Create or replace one attestations file; returns it and whether it was created.
 
@@ -348,39 +320,14 @@ class Store:
         current files inside the transaction and may refuse the write by raising; nothing is
         written then. An identical body adds no revision (and no audit entry).
         """
-        content = text_digest(body, media_type)
-        with self._write() as (session, log):
-            record = _attestations_record(session, org, name)
-            current = None if record is None else f'"{record.content_hash}"'
-            check_preconditions(current, if_match, if_none_match, "attestations file")
-            if record is not None and record.content_hash == content:
-                return _current_attestation(session, record), False
-            if check is not None:
-                others = [a for a in _current_attestations(session, org) if a.name != name]
-                check(others)
-            created = record is None
-            old = "" if record is None else record.content_hash
-            log.record(
-                AuditEvent(actor, org, "attestations.put", f"attestations/{name}", old, content)
-            )
-            if record is None:
-                record = AttestationsRecord(org=org, name=name, content_hash=content)
-                session.add(record)
-                session.flush()
-            record.current_revision += 1
-            record.content_hash = content
-            record.updated_at = utcnow()
-            session.add(
-                AttestationsRevision(
-                    attestations_id=_id(record.id),
-                    revision=record.current_revision,
-                    content_hash=content,
-                    media_type=media_type,
-                    body=body,
-                )
-            )
-            session.flush()
-            return _current_attestation(session, record), created
+        put = Put(org, name, body, media_type, if_match, if_none_match, actor)
+        with self._write(receipt) as (session, log):
+
+            def with_others() -> None:  # the org's other current files, in this transaction
+                if check is not None:
+                    check([a for a in _current_attestations(session, org) if a.name != name])
+
+            return put_text(session, log, ATTESTATIONS, put, with_others)
 
     def get_attestations(
         self, org: str, name: str, revision: int | None = None
@@ -390,6 +337,15 @@ class Store:
             if record is None:
                 return None
             return _stored_attestation(session, record, revision)
+
+    def attestations_etag(self, org: str, name: str) -> str | None:
+        """The current ETag of an attestations file (None when there is none)."""
+        with Session(self.engine) as session:
+            query = select(AttestationsRecord.content_hash).where(
+                AttestationsRecord.org == org, AttestationsRecord.name == name
+            )
+            found = session.exec(query).first()
+        return None if found is None else f'"{found}"'
 
     def list_attestations(self, org: str) -> list[StoredAttestations]:
         with Session(self.engine) as session:
@@ -450,11 +406,6 @@ class Store:
         )
 
 
-def text_digest(body: str, media_type: str) -> str:
-    """The ETag of a stored policy text: a hash of exactly what GET returns."""
-    return hashlib.sha256(f"{media_type}\n{body}".encode()).hexdigest()[:16]
-
-
 def _id(value: int | None) -> int:
     if value is None:
         raise StoreError("CLR-S002", "a row has no id after flush", "report this bug")
@@ -496,22 +447,6 @@ def _stored_attestation(
     )
 
 
-def _current_attestation(session: Session, record: AttestationsRecord) -> StoredAttestations:
-    stored = _stored_attestation(session, record)
-    if stored is None:
-        raise StoreError(
-            "CLR-S003",
-            f"attestations {record.org}/{record.name} have no current revision",
-            "restore the database from a backup; report this bug",
-        )
-    return stored
-
-
 def _current_attestations(session: Session, org: str | None) -> list[StoredAttestations]:
     """Every current attestations file (of `org`, when given), by org and name."""
-    query = select(AttestationsRecord).order_by(
-        col(AttestationsRecord.org), col(AttestationsRecord.name)
-    )
-    if org is not None:
-        query = query.where(AttestationsRecord.org == org)
-    return [_current_attestation(session, r) for r in session.exec(query)]
+    return [attestations_text(session, head) for head in attestations_heads(session, org)]

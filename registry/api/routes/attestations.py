@@ -14,18 +14,25 @@ from typing import Any
 
 import yaml
 from fastapi import APIRouter, Header, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from registry.api.access import requires
 from registry.api.deps import PrincipalDep, StateDep, today
 from registry.api.orgviews import attestations_file, checked_set, parse_stored
 from registry.api.problems import ProblemError
-from registry.api.routes.versioned import YAML_TYPES, request_text, revisions_answer, written
+from registry.api.routes.versioned import (
+    YAML_TYPES,
+    preconditions_first,
+    request_text,
+    revisions_answer,
+    written,
+)
+from registry.api.snapshot import Snapshot
 from registry.attestations.loader import AttestationsDoc, load_attestations_text
 from registry.catalog.loader import Catalog
 from registry.security.roles import Action
 from registry.store.preconditions import etag_matches
-from registry.store.repository import AttestationsCheck, StoredAttestations
+from registry.store.repository import AttestationsCheck, Receipt
+from registry.store.state import StoredAttestations
 
 router = APIRouter(prefix="/v1/orgs/{org}/attestations", tags=["attestations"])
 
@@ -122,11 +129,20 @@ async def put_attestations(
     """Create (201) or replace (200, needs `If-Match`); an invalid file, an unknown target
     or a conflict with the org's other files is 422 and changes nothing."""
     media_type, text = request_text(await request.body(), request.headers.get("content-type", ""))
-    doc = _parse(org, name, text)
     snapshot = state.holder.snapshot
+    await preconditions_first(
+        _known_etag(snapshot, org, name),
+        lambda: state.store.attestations_etag(org, name),
+        if_match,
+        if_none_match,
+        "attestations file",
+    )
+    doc = _parse(org, name, text)
     catalog = snapshot.catalog if snapshot is not None else None
-    stored, created = await run_in_threadpool(
-        lambda: state.store.put_attestations(
+
+    def write() -> tuple[StoredAttestations, bool]:  # on the writer thread: write, then serve it
+        receipt = Receipt()
+        stored, created = state.store.put_attestations(
             org,
             name,
             text,
@@ -135,9 +151,19 @@ async def put_attestations(
             if_none_match,
             actor=caller.key_id,
             check=_set_check(doc, catalog, org),
+            receipt=receipt,
         )
-    )
-    return await written(state, response, org, name, stored, created)
+        state.holder.wrote_attestations(receipt, stored)
+        return stored, created
+
+    stored, created = await state.writer.run(write)
+    return written(state, response, org, name, stored, created)
+
+
+def _known_etag(snapshot: Snapshot | None, org: str, name: str) -> str | None:
+    """The ETag of the file as the snapshot holds it (None: not there)."""
+    texts = snapshot.state.attestations if snapshot is not None and snapshot.state else ()
+    return next((t.etag for t in texts if (t.org, t.name) == (org, name)), None)
 
 
 @router.get("/{name}/revisions", openapi_extra=requires(Action.policy_read))

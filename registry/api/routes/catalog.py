@@ -14,6 +14,7 @@ from registry.api.deps import PrincipalDep, StateDep
 from registry.catalog.loader import Catalog, catalog_from_texts
 from registry.catalog.seal import check, public_key
 from registry.security.roles import Action
+from registry.store.repository import ImportResult
 
 router = APIRouter(tags=["catalog"])
 
@@ -73,10 +74,13 @@ async def import_catalog(
     files = {f.name: f.content for f in upload.providers}
     catalog = await run_in_threadpool(catalog_from_texts, "upload", files)
     await run_in_threadpool(check_seal, upload, catalog, state.settings.catalog_verify_key)
-    result = await run_in_threadpool(
-        lambda: state.store.import_catalog(
+
+    def write() -> ImportResult:
+        imported = state.store.import_catalog(
             catalog, actor=caller.key_id, allow_removals=allow_removals
         )
-    )
-    await run_in_threadpool(state.holder.refresh)
+        state.holder.refresh()
+        return imported
+
+    result = await state.writer.run(write)
     return {"revision": result.revision, "created": result.created, "providers": result.providers}

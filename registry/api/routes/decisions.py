@@ -71,25 +71,28 @@ def _evaluation(
     return cached, base
 
 
-def _json_body(
-    entry: PolicyEntry, snapshot: Snapshot, result: Evaluation, catalog: Catalog
-) -> tuple[bytes, str]:
+def _json_body(entry: PolicyEntry, result: Evaluation, catalog: Catalog) -> tuple[bytes, str]:
+    """The JSON answer without its closing brace, and its ETag: what the answer says does
+    not depend on the store generation, so it is cached across snapshots (snapshot.py
+    `carried`) and `with_store_revision` closes it with the serving snapshot's generation."""
     answer = result.to_json()
     answer["policy_revision"] = entry.stored.content_hash
     answer["policy_meaning_revision"] = entry.loaded.revision  # as the CLI hashes a file
     answer["attestations_revision"] = catalog.attestations_revision  # null: the org has none
-    body = json.dumps(
-        {**answer, "store_revision": snapshot.generation},
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode()
-    return body, answer_etag(answer)
+    body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+    return body[:-1], answer_etag(answer)
+
+
+def with_store_revision(open_body: bytes, generation: int) -> bytes:
+    """`{...}` of `_json_body` closed with `"store_revision"` as its last key."""
+    return b'%s,"store_revision":%d}' % (open_body, generation)
 
 
 def _render(
     state: AppState, snapshot: Snapshot, entry: PolicyEntry, catalog: Catalog, query: Query
 ) -> tuple[bytes, str] | None:
-    """The body and ETag of one answer, rendered once per snapshot, query and day. A router
+    """The body and ETag of one answer, rendered once for its inputs (carried across snapshots
+    while policy text, catalog and attestations are unchanged), query and day. A router
     format's weak ETag is a hash of exactly its bytes; None when its document would not
     restrict the router (an empty `only`): that is never served."""
     result, base = _evaluation(state, snapshot, entry, catalog, query)
@@ -99,7 +102,7 @@ def _render(
         return cached
     rendered: tuple[bytes, str] | None = None
     if query.fmt == "json":
-        rendered = _json_body(entry, snapshot, result, catalog)
+        rendered = _json_body(entry, result, catalog)
     else:
         cls = entry.loaded.data_class(query.data_class)
         if (body := compact_body(query.fmt, result, catalog, cls)) is not None:
@@ -223,6 +226,8 @@ def _responses(
         refusal = _unroutable(query)
         return query.min_revision, "", refusal, refusal
     body, etag = rendered
+    if query.fmt == "json":
+        body = with_store_revision(body, snapshot.generation)
     headers = {
         "ETag": etag,
         "Cache-Control": state.settings.cache_control,

@@ -10,8 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from registry.api.access import requires
 from registry.api.deps import StateDep
+from registry.api.holder import Stale
 from registry.api.problems import problem
-from registry.api.snapshot import Stale
 from registry.security.roles import Action
 
 router = APIRouter(tags=["health"])

@@ -13,6 +13,7 @@ from registry.api.access import requires
 from registry.api.deps import PrincipalDep, StateDep
 from registry.api.problems import ProblemError
 from registry.security.roles import Action
+from registry.store.access import KeyInfo
 
 router = APIRouter(prefix="/v1/orgs/{org}/keys", tags=["keys"])
 
@@ -35,10 +36,13 @@ async def create_key(
     org: str, body: KeyCreate, state: StateDep, caller: PrincipalDep
 ) -> dict[str, Any]:
     """A new key for this org; `key` is shown here once and stored only as a digest."""
-    info, raw = await run_in_threadpool(
-        lambda: state.store.create_key(org, body.role, body.name, actor=caller.key_id)
-    )
-    await run_in_threadpool(state.holder.refresh)
+
+    def write() -> tuple[KeyInfo, str]:
+        created = state.store.create_key(org, body.role, body.name, actor=caller.key_id)
+        state.holder.refresh()  # served at once: the key works on its first request
+        return created
+
+    info, raw = await state.writer.run(write)
     return {**info.to_json(), "key": raw}
 
 
@@ -47,9 +51,13 @@ async def create_key(
 )
 async def revoke_key(org: str, key_id: str, state: StateDep, caller: PrincipalDep) -> Response:
     """Revoke a key of this org at once (on other replicas within the poll interval)."""
-    revoked = await run_in_threadpool(
-        lambda: state.store.revoke_key(key_id, actor=caller.key_id, org=org)
-    )
+
+    def write() -> KeyInfo | None:
+        revoked = state.store.revoke_key(key_id, actor=caller.key_id, org=org)
+        state.holder.refresh()  # refused from the next request on
+        return revoked
+
+    revoked = await state.writer.run(write)
     if revoked is None:
         raise ProblemError(
             404,
@@ -58,5 +66,4 @@ async def revoke_key(org: str, key_id: str, state: StateDep, caller: PrincipalDe
             f"no active key {key_id!r} in org {org!r}",
             f"list keys at /v1/orgs/{org}/keys",
         )
-    await run_in_threadpool(state.holder.refresh)
     return Response(status_code=204)

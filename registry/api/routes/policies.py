@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -9,19 +10,22 @@ from fastapi import APIRouter, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from registry.api.access import requires
-from registry.api.deps import PrincipalDep, StateDep
+from registry.api.deps import AppState, PrincipalDep, StateDep, fresh_snapshot
 from registry.api.problems import ProblemError
 from registry.api.routes.versioned import (
     YAML_TYPES,
+    preconditions_first,
     request_text,
     revisions_answer,
     written,
 )
+from registry.api.snapshot import PolicyEntry, Snapshot
 from registry.policy.loader import LoadedPolicy, load_policy_text
 from registry.policy.targets import check_targets
 from registry.security.roles import Action
 from registry.store.preconditions import etag_matches
-from registry.store.repository import StoredPolicy
+from registry.store.repository import Receipt
+from registry.store.state import StoredPolicy
 
 router = APIRouter(prefix="/v1/orgs/{org}/policies", tags=["policies"])
 
@@ -59,25 +63,48 @@ def list_policies(org: str, state: StateDep) -> dict[str, Any]:
     responses={200: {"content": {"application/yaml": {}}}, 304: {}},
     openapi_extra=requires(Action.policy_read),
 )
-def get_policy(org: str, name: str, state: StateDep, request: Request) -> Response:
-    """The policy as JSON, or as YAML with `Accept: application/yaml`; with its ETag."""
+async def get_policy(org: str, name: str, state: StateDep, request: Request) -> Response:
+    """The policy as JSON, or as YAML with `Accept: application/yaml`; with its ETag. Served
+    from the snapshot, each form rendered once per policy text; a policy the snapshot does
+    not hold (one an older version wrote, which no longer loads) is read from the store."""
+    snapshot = fresh_snapshot(state)
+    entry = snapshot.policies.get((org, name))
+    if entry is None:
+        return await run_in_threadpool(_from_store, state, org, name, request)
+    return _answer(entry.stored, request, lambda form: _cached(snapshot, entry, form))
+
+
+def _from_store(state: AppState, org: str, name: str, request: Request) -> Response:
     stored = _stored_or_404(state, org, name)
+    entry = PolicyEntry(stored, load_policy_text(stored.body, f"{org}/{name}"))
+    return _answer(stored, request, lambda form: _rendered(entry, form))
+
+
+def _answer(stored: StoredPolicy, request: Request, render: Callable[[str], str]) -> Response:
     headers = {"ETag": stored.etag, "X-Clearance-Policy-Revision": str(stored.revision)}
     if etag_matches(request.headers.get("if-none-match", ""), stored.etag):
         return Response(status_code=304, headers=headers)
     accept = request.headers.get("accept", "")
-    loaded = load_policy_text(stored.body, f"{org}/{name}")
-    if any(t in accept for t in YAML_TYPES):
-        text = (
-            stored.body
-            if stored.media_type in YAML_TYPES
-            else yaml.safe_dump(
-                loaded.policy.model_dump(mode="json", exclude_defaults=True), sort_keys=False
-            )
-        )
-        return Response(text, media_type="application/yaml", headers=headers)
-    body = loaded.policy.model_dump_json(exclude_defaults=True)
-    return Response(body, media_type="application/json", headers=headers)
+    form = "yaml" if any(t in accept for t in YAML_TYPES) else "json"
+    return Response(render(form), media_type=f"application/{form}", headers=headers)
+
+
+def _cached(snapshot: Snapshot, entry: PolicyEntry, form: str) -> str:
+    """`_rendered`, once per policy text (the key names it: carried across snapshots)."""
+    key = ("policy", entry.stored.content_hash, form)
+    found: str | None = snapshot.responses.get(key)
+    return found if found is not None else snapshot.remember(key, _rendered(entry, form))
+
+
+def _rendered(entry: PolicyEntry, form: str) -> str:
+    """The stored YAML text as it is; JSON (or YAML of a JSON text) from the parsed policy."""
+    if form == "yaml" and entry.stored.media_type in YAML_TYPES:
+        return entry.stored.body
+    data = entry.loaded.policy
+    if form == "yaml":
+        dumped = data.model_dump(mode="json", exclude_defaults=True)
+        return yaml.safe_dump(dumped, sort_keys=False)
+    return data.model_dump_json(exclude_defaults=True)
 
 
 def _parse(org: str, name: str, text: str) -> LoadedPolicy:
@@ -118,16 +145,37 @@ async def put_policy(
     comments or layout is a new revision (its text is what GET returns) whose decisions,
     and so the `permitted` ETags, do not change."""
     media_type, text = request_text(await request.body(), request.headers.get("content-type", ""))
-    policy = _parse(org, name, text)
     snapshot = state.holder.snapshot
+    known = snapshot.policies.get((org, name)) if snapshot is not None else None
+    await preconditions_first(
+        known.stored.etag if known is not None else None,
+        lambda: state.store.policy_etag(org, name),
+        if_match,
+        if_none_match,
+        "policy",
+    )
+    policy = _parse(org, name, text)
     if not allow_unknown_targets and snapshot is not None and snapshot.catalog is not None:
         check_targets(policy, snapshot.catalog)
-    stored, created = await run_in_threadpool(
-        lambda: state.store.put_policy(
-            org, name, policy, text, media_type, if_match, if_none_match, actor=caller.key_id
+
+    def write() -> tuple[StoredPolicy, bool]:  # on the writer thread: write, then serve it
+        receipt = Receipt()
+        stored, created = state.store.put_policy(
+            org,
+            name,
+            policy,
+            text,
+            media_type,
+            if_match,
+            if_none_match,
+            actor=caller.key_id,
+            receipt=receipt,
         )
-    )
-    return await written(state, response, org, name, stored, created)
+        state.holder.wrote_policy(receipt, stored, policy)
+        return stored, created
+
+    stored, created = await state.writer.run(write)
+    return written(state, response, org, name, stored, created)
 
 
 @router.get("/{name}/revisions", openapi_extra=requires(Action.policy_read))

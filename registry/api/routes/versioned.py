@@ -3,7 +3,7 @@ share over HTTP: reading a YAML or JSON body, the answer to a write, the revisio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -12,7 +12,9 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.api.deps import AppState
 from registry.api.problems import ProblemError
-from registry.store.repository import StoredText
+from registry.errors import PreconditionFailedError, PreconditionRequiredError
+from registry.store.preconditions import check_preconditions
+from registry.store.state import StoredText
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 JSON_TYPES = ("application/json",)
@@ -45,12 +47,30 @@ def request_text(raw: bytes, content_type: str) -> tuple[str, str]:
         ) from None
 
 
-async def written(
+async def preconditions_first(
+    known: str | None,
+    current: Callable[[], str | None],
+    if_match: str | None,
+    if_none_match: str | None,
+    kind: str,
+) -> None:
+    """`If-Match` / `If-None-Match` checked before the body is parsed, so a stale write is
+    refused without parsing it or opening a write transaction (RFC 9110 evaluates
+    preconditions before the content, too). Checked against `known`, the snapshot's ETag;
+    a refusal is confirmed with `current()`, the store's (the snapshot may be behind
+    another replica's write). A pass is checked again inside the write transaction."""
+    try:
+        check_preconditions(known, if_match, if_none_match, kind)
+    except (PreconditionFailedError, PreconditionRequiredError):
+        check_preconditions(await run_in_threadpool(current), if_match, if_none_match, kind)
+
+
+def written(
     state: AppState, response: Response, org: str, name: str, stored: StoredText, created: bool
 ) -> dict[str, Any]:
     """The answer to a PUT that was stored: 201 or 200, its ETag, and the store revision the
-    writer's own snapshot now serves (refreshed, so its next read sees the write)."""
-    await run_in_threadpool(state.holder.refresh)
+    writer's own snapshot now serves (moved forward by the write, api/holder.py, so the
+    writer's next read sees it)."""
     response.status_code = 201 if created else 200
     response.headers["ETag"] = stored.etag
     snapshot = state.holder.snapshot
