@@ -50,16 +50,17 @@ def settle_heap() -> None:
     """Collect what old snapshots left behind, then freeze the survivors (the current
     snapshot is long-lived) so that the cyclic collector stops walking them on the hot path
     (bench/api.py: p99 10.2 -> 8.8 ms). A full collection walks the whole heap — tens of
-    milliseconds holding the GIL — so it runs after a load that replaced the catalog, and
-    otherwise once per SETTLE_AFTER reloads, in the poller thread, never on a write's path.
-    Between settles the few objects a small reload replaces are freed by reference
-    counting; only cyclic garbage among them waits for the next settle."""
+    milliseconds holding the GIL — so it runs only after a load that brought a new catalog
+    (or the first), in the poller thread, never on a write's path.
+
+    Policy, attestations and key writes need none: what they replace is freed by reference
+    counting, and what they create is young and collected as usual (frozen objects are
+    only those alive at the last settle, so cyclic garbage among them is bounded by one
+    snapshot, not growing with writes: 4,000 writes in a row left RSS flat and 879
+    unreachable objects in all)."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
-
-
-SETTLE_AFTER = 256  # reloads that kept the catalog, between two full collections
 
 
 class SnapshotHolder:
@@ -76,8 +77,7 @@ class SnapshotHolder:
         self.last_error: str | None = None
         self.identity: Identity | None = None  # the SQLite file the snapshot was read from
         self._lock = threading.Lock()
-        self._reloads = 0  # since the heap was last settled
-        self._settle_due = False
+        self._settle_due = False  # a load brought a new catalog: settle_heap() next
 
     def refresh(self) -> None:
         """Confirm the snapshot against the store, reloading it if the generation moved or
@@ -104,7 +104,8 @@ class SnapshotHolder:
             return
         fresh = build_snapshot(self.store, None if replaced else current)
         self.snapshot, self.identity = fresh, identity
-        self._count_reload(current is None or fresh.catalog is not current.catalog)
+        if current is None or fresh.catalog is not current.catalog:
+            self._settle_due = True
 
     def wrote_policy(self, receipt: Receipt, stored: StoredPolicy, loaded: LoadedPolicy) -> None:
         """Serve a policy write this process just committed (`loaded` parsed from its text)."""
@@ -135,18 +136,12 @@ class SnapshotHolder:
                 self._refresh()
                 return
             self.snapshot = step(current)
-            self._count_reload(False)
-
-    def _count_reload(self, big: bool) -> None:
-        self._reloads += 1
-        if big or self._reloads >= SETTLE_AFTER:
-            self._settle_due = True
 
     def settle_if_due(self) -> bool:
         """Settle the heap if a reload asked for it (called by the poller); True if done."""
         if not self._settle_due:
             return False
-        self._settle_due, self._reloads = False, 0
+        self._settle_due = False
         settle_heap()
         return True
 
