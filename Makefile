@@ -38,6 +38,7 @@ bench: $(STAMP)
 		|| echo "cedarpy did not install: the cedar column will be skipped" >&2
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.api
+	$(BIN)/python -m bench.api_writes
 	$(BIN)/python -m bench.litellm_match
 	$(BIN)/python -m bench.cli_start
 	$(BIN)/python -m bench.yaml_load

@@ -7,10 +7,9 @@ from typing import Any
 
 import yaml
 from fastapi import APIRouter, Header, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from registry.api.access import requires
-from registry.api.deps import AppState, PrincipalDep, StateDep, fresh_snapshot
+from registry.api.deps import PrincipalDep, StateDep, fresh_snapshot
 from registry.api.problems import ProblemError
 from registry.api.routes.versioned import (
     YAML_TYPES,
@@ -40,13 +39,6 @@ def _not_found(org: str, name: str) -> ProblemError:
     )
 
 
-def _stored_or_404(state: StateDep, org: str, name: str) -> StoredPolicy:
-    stored = state.store.get_policy(org, name)
-    if stored is None:
-        raise _not_found(org, name)
-    return stored
-
-
 @router.get("", openapi_extra=requires(Action.policy_read))
 def list_policies(org: str, state: StateDep) -> dict[str, Any]:
     return {
@@ -65,19 +57,18 @@ def list_policies(org: str, state: StateDep) -> dict[str, Any]:
 )
 async def get_policy(org: str, name: str, state: StateDep, request: Request) -> Response:
     """The policy as JSON, or as YAML with `Accept: application/yaml`; with its ETag. Served
-    from the snapshot, each form rendered once per policy text; a policy the snapshot does
-    not hold (one an older version wrote, which no longer loads) is read from the store."""
+    from the snapshot, each form rendered once per policy text. A stored text the snapshot
+    could not load (written under older rules) is parsed here, and refused as it was."""
     snapshot = fresh_snapshot(state)
     entry = snapshot.policies.get((org, name))
-    if entry is None:
-        return await run_in_threadpool(_from_store, state, org, name, request)
-    return _answer(entry.stored, request, lambda form: _cached(snapshot, entry, form))
-
-
-def _from_store(state: AppState, org: str, name: str, request: Request) -> Response:
-    stored = _stored_or_404(state, org, name)
-    entry = PolicyEntry(stored, load_policy_text(stored.body, f"{org}/{name}"))
-    return _answer(stored, request, lambda form: _rendered(entry, form))
+    if entry is not None:
+        return _answer(entry.stored, request, lambda form: _cached(snapshot, entry, form))
+    texts = snapshot.state.policies if snapshot.state is not None else ()
+    stored = next((t for t in texts if (t.org, t.name) == (org, name)), None)
+    if stored is None:
+        raise _not_found(org, name)
+    unloaded = PolicyEntry(stored, load_policy_text(stored.body, f"{org}/{name}"))
+    return _answer(stored, request, lambda form: _rendered(unloaded, form))
 
 
 def _answer(stored: StoredPolicy, request: Request, render: Callable[[str], str]) -> Response:
