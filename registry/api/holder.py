@@ -135,7 +135,11 @@ class SnapshotHolder:
             ):
                 self._refresh()
                 return
-            self.snapshot = step(current)
+            try:
+                self.snapshot = step(current)
+            except Exception as err:  # committed all the same: read it back instead
+                log.error("could not serve a write from memory: %s", first_line(err))
+                self._refresh()
 
     def settle_if_due(self) -> bool:
         """Settle the heap if a reload asked for it (called by the poller); True if done."""

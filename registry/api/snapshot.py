@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from registry.api.orgviews import OrgAttestations, load_org, load_orgs
 from registry.catalog.loader import Catalog
@@ -25,7 +25,7 @@ from registry.policy.loader import LoadedPolicy, load_policy_text
 from registry.security.keys import Principal
 from registry.store.access import KeyInfo
 from registry.store.repository import Store
-from registry.store.state import StoredAttestations, StoredPolicy, StoredText, StoreSnapshot
+from registry.store.state import StoredAttestations, StoredPolicy, StoreSnapshot, Text
 
 log = logging.getLogger("clearance.snapshot")
 
@@ -168,9 +168,6 @@ def with_attestations(
         responses=carried(current.responses),
         state=replace(state, generation=generation, attestations=texts),
     )
-
-
-Text = TypeVar("Text", bound=StoredText)
 
 
 def _replaced(texts: tuple[Text, ...], new: Text) -> tuple[Text, ...]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic
 
 from sqlalchemy import Table, insert, update
 from sqlalchemy import select as sql_select
@@ -28,9 +28,7 @@ from registry.store.models import (
     utcnow,
 )
 from registry.store.preconditions import check_preconditions
-from registry.store.state import StoredAttestations, StoredPolicy, StoredText
-
-Text = TypeVar("Text", bound=StoredText)
+from registry.store.state import StoredAttestations, StoredPolicy, Text
 
 
 @dataclass(frozen=True)

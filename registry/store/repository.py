@@ -90,7 +90,7 @@ class Store:
         self.engine: Engine = make_engine(url, create=create)
         # Writers of this process queue here, woken the moment the previous one commits.
         # Left to SQLite, a writer that finds the file locked polls it with sleeps growing
-        # to 100 ms (its busy handler): under a write mix most of a write's time was that.
+        # to 100 ms (its busy handler), so a waiter slept on after the lock was free.
         self._writing = threading.Lock()
 
     def migrate(self) -> None:

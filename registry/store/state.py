@@ -85,7 +85,7 @@ class Head:
     content_hash: str
 
 
-Text = TypeVar("Text", bound=StoredText)
+Text = TypeVar("Text", bound=StoredText)  # a policy's or an attestations file's text
 Fetch = Callable[[Session, Head], Text]
 
 

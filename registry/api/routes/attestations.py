@@ -140,8 +140,9 @@ async def put_attestations(
     doc = _parse(org, name, text)
     catalog = snapshot.catalog if snapshot is not None else None
 
+    receipt = Receipt()
+
     def write() -> tuple[StoredAttestations, bool]:  # on the writer thread: write, then serve it
-        receipt = Receipt()
         stored, created = state.store.put_attestations(
             org,
             name,
@@ -157,7 +158,7 @@ async def put_attestations(
         return stored, created
 
     stored, created = await state.writer.run(write)
-    return written(state, response, org, name, stored, created)
+    return written(response, org, name, stored, created, receipt)
 
 
 def _known_etag(snapshot: Snapshot | None, org: str, name: str) -> str | None:

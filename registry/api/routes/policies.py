@@ -149,8 +149,9 @@ async def put_policy(
     if not allow_unknown_targets and snapshot is not None and snapshot.catalog is not None:
         check_targets(policy, snapshot.catalog)
 
+    receipt = Receipt()
+
     def write() -> tuple[StoredPolicy, bool]:  # on the writer thread: write, then serve it
-        receipt = Receipt()
         stored, created = state.store.put_policy(
             org,
             name,
@@ -166,7 +167,7 @@ async def put_policy(
         return stored, created
 
     stored, created = await state.writer.run(write)
-    return written(state, response, org, name, stored, created)
+    return written(response, org, name, stored, created, receipt)
 
 
 @router.get("/{name}/revisions", openapi_extra=requires(Action.policy_read))

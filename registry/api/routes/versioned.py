@@ -10,10 +10,10 @@ from typing import Any, Protocol
 from fastapi import Response
 from starlette.concurrency import run_in_threadpool
 
-from registry.api.deps import AppState
 from registry.api.problems import ProblemError
 from registry.errors import PreconditionFailedError, PreconditionRequiredError
 from registry.store.preconditions import check_preconditions
+from registry.store.repository import Receipt
 from registry.store.state import StoredText
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
@@ -66,17 +66,15 @@ async def preconditions_first(
 
 
 def written(
-    state: AppState, response: Response, org: str, name: str, stored: StoredText, created: bool
+    response: Response, org: str, name: str, stored: StoredText, created: bool, receipt: Receipt
 ) -> dict[str, Any]:
-    """The answer to a PUT that was stored: 201 or 200, its ETag, and the store revision the
-    writer's own snapshot now serves (moved forward by the write, api/holder.py, so the
-    writer's next read sees it)."""
+    """The answer to a PUT that was stored: 201 or 200, its ETag, and the store revision
+    that made the write (`min_revision` for reading it on any replica; this replica's
+    snapshot already serves it, api/holder.py)."""
     response.status_code = 201 if created else 200
     response.headers["ETag"] = stored.etag
-    snapshot = state.holder.snapshot
-    revision = snapshot.generation if snapshot else None
-    if revision is not None:
-        response.headers["X-Clearance-Revision"] = str(revision)
+    revision = receipt.generation
+    response.headers["X-Clearance-Revision"] = str(revision)
     return {
         "org": org,
         "name": name,
