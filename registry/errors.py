@@ -7,9 +7,17 @@
     │   ├── CatalogError            a catalog file breaks the schema or a catalog rule
     │   ├── PolicyError             a policy file breaks the schema or a policy rule
     │   └── AttestationError        an attestations file breaks the schema or a rule (§9)
-    └── EngineError                 the engine could not decide; callers deny with this reason
+    ├── EngineError                 the engine could not decide; callers deny with this reason
+    └── StoreError                  a store operation could not be done; the store is unchanged
+        ├── CatalogRemovalError     an import would drop providers or deployments (HTTP 409)
+        ├── PreconditionRequiredError   replacing needs If-Match (HTTP 428)
+        └── PreconditionFailedError     If-Match / If-None-Match did not hold (HTTP 412)
 
-Codes are stable strings (`CLR-Y001`, `CLR-C003`, …) that users can search for in the docs.
+Beside them, outside this package: `ProblemError` (registry/api/problems.py, an HTTP
+problem answer) and `clearance_client.errors` (the library's own tree).
+
+Codes are stable strings (`CLR-Y001`, `CLR-C003`, …): every one is in registry/codes.py with
+its title and usual remedy, and listed in docs/errors.md, generated from that table.
 """
 
 from __future__ import annotations

@@ -1,0 +1,63 @@
+"""The error-code table (registry/codes.py) is the one home of every code: each code the
+code base gives is in it, each entry is given somewhere, and docs/errors.md is generated
+from it."""
+
+from __future__ import annotations
+
+import re
+
+from registry.codes import Code, reference
+from tests.conftest import ROOT
+
+LITERAL = re.compile(r"CLR-[A-Z][0-9]{3}")
+SOURCES = ("registry", "cli", "clearance_client")
+
+
+def given_codes() -> dict[str, list[str]]:
+    """Every `CLR-X000` written in the product's source, with where (codes.py excepted)."""
+    found: dict[str, list[str]] = {}
+    for package in SOURCES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if path == ROOT / "registry" / "codes.py":
+                continue
+            for code in LITERAL.findall(path.read_text()):
+                found.setdefault(code, []).append(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_code_given_is_in_the_table() -> None:
+    unknown = {code: where for code, where in given_codes().items() if Code.of(code) is None}
+    assert not unknown, f"add these to registry/codes.py: {unknown}"
+
+
+def test_every_code_in_the_table_is_given_somewhere() -> None:
+    given = set(given_codes())
+    families = {Code.HTTP: "CLR-H{", Code.CLIENT: "CLR-K{"}
+    sources = "".join(p.read_text() for package in SOURCES for p in (ROOT / package).rglob("*.py"))
+    for code in Code:
+        if code in families:
+            assert families[code] in sources, f"{code} family no longer made anywhere"
+        else:
+            assert code.value in given, f"{code} is in the table but given nowhere: drop it"
+
+
+def test_docs_list_every_code_as_the_table_says() -> None:
+    docs = (ROOT / "docs" / "errors.md").read_text()
+    assert docs == reference(), "regenerate: python -m registry.codes > docs/errors.md"
+    for code in Code:
+        assert f"`{code.value}" in docs
+
+
+def test_a_code_missing_from_the_table_is_found() -> None:
+    """The guard itself: an unknown code, and the families, are told apart."""
+    assert Code.of("CLR-Z999") is None
+    assert Code.of("CLR-A404") is Code.A404
+    assert Code.of("CLR-H405") is Code.HTTP and Code.of("CLR-K418") is Code.CLIENT
+    assert Code.of("CLR-Hxyz") is None
+    assert str(Code.Y008) == "CLR-Y008" and f"{Code.Y008}" == "CLR-Y008"
+
+
+def test_other_docs_name_only_codes_that_exist() -> None:
+    for path in [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]:
+        for code in set(LITERAL.findall(path.read_text())):
+            assert Code.of(code) is not None, f"{path.name} names {code}, which does not exist"
