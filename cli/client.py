@@ -8,6 +8,7 @@ from __future__ import annotations
 import httpx
 
 from cli.remote import ServiceRefusedError, ServiceUnavailableError
+from registry.codes import Code
 
 DEFAULT_TIMEOUT = 30.0
 __all__ = ["DEFAULT_TIMEOUT", "ServiceRefusedError", "ServiceUnavailableError", "call"]
@@ -53,19 +54,19 @@ def call(
         response = httpx.request(method, url, content=content, headers=sent, timeout=timeout)
     except httpx.HTTPError as err:
         raise ServiceUnavailableError(
-            "CLR-N001",
+            Code.N001,
             f"cannot reach {url}: {err}",
             unreachable,
         ) from None
     if response.status_code >= 500 or response.status_code == 429:
         raise ServiceUnavailableError(
-            "CLR-N002",
+            Code.N002,
             f"{method} {url} answered {response.status_code}: {_detail(response)}",
             "retry; check the registry's /readyz",
         )
     if response.status_code >= 400 and response.status_code not in allow:
         raise ServiceRefusedError(
-            "CLR-N003",
+            Code.N003,
             f"{method} {url} answered {response.status_code}: {_detail(response)}",
             "fix the request as the detail says",
         )

@@ -12,6 +12,7 @@ import typer
 
 from cli.exitcodes import ExitCode
 from registry.catalog.shipped import resolve_catalog
+from registry.codes import Code
 from registry.errors import ClearanceError, InputError, Problem
 from registry.policy.loader import LoadedPolicy, load_policy
 from registry.policy.targets import check_targets
@@ -167,7 +168,7 @@ def as_of_date(value: str | None, where: str = "--as-of") -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        problem = Problem("CLR-G004", f"--as-of {value!r} is not a date", "write YYYY-MM-DD", where)
+        problem = Problem(Code.G004, f"--as-of {value!r} is not a date", "write YYYY-MM-DD", where)
         raise InputError([problem]) from None
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from dotenv.parser import parse_stream
 
+from registry.codes import Code
 from registry.errors import InputError, Problem
 
-CODE = "CLR-G003"
+CODE = Code.G003
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar
 import typer
 
 from cli.exitcodes import ExitCode
+from registry.codes import Code
 from registry.errors import ClearanceError, InputError, Problem
 
 if TYPE_CHECKING:
@@ -37,8 +38,8 @@ T = TypeVar("T")
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 60.0  # a gate over many manifests is one request
 TOTAL_TIMEOUT = 120.0
-DRIFT = "CLR-N004"
-NO_KEY = "CLR-N005"
+DRIFT = Code.N004
+NO_KEY = Code.N005
 
 ServerOpt = Annotated[
     str | None,
@@ -82,7 +83,7 @@ def refuse_local_options(
         raise InputError(
             [
                 Problem(
-                    "CLR-N006",
+                    Code.N006,
                     f"{', '.join(names)} cannot be used with --server: the registry judges "
                     "with its active catalog, today",
                     "drop the option, or judge locally without --server",
@@ -126,7 +127,7 @@ class Registry:
             )
         except ValueError as err:
             raise InputError(
-                [Problem("CLR-N003", str(err), "pass --server http(s)://host:port", where)]
+                [Problem(Code.N003, str(err), "pass --server http(s)://host:port", where)]
             ) from None
 
     def __enter__(self) -> Self:

@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from registry.codes import Code
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -37,6 +39,9 @@ class Problem:
     line: int | None = None
     key: str = ""
 
+    def __post_init__(self) -> None:  # a `Code` member becomes its plain text (YAML, JSON)
+        object.__setattr__(self, "code", str(self.code))
+
     def render(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         key = f" [{self.key}]" if self.key else ""
@@ -48,7 +53,7 @@ class ClearanceError(Exception):
 
     def __init__(self, code: str, message: str, remedy: str) -> None:
         super().__init__(f"{code} {message}. Fix: {remedy}")
-        self.code = code
+        self.code = str(code)  # a `Code` member becomes its plain text
         self.message = message
         self.remedy = remedy
 
@@ -106,7 +111,7 @@ class CatalogRemovalError(StoreError):
         if self.deployments:
             parts.append(f"{len(self.deployments)} deployment(s) ({', '.join(self.deployments)})")
         super().__init__(
-            "CLR-C010",
+            Code.C010,
             "the import removes " + " and ".join(parts) + " from the active catalog",
             "check that no provider file is missing or cut short; if the removals are meant,"
             " import with --allow-removals (API: ?allow_removals=true)",

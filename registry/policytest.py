@@ -27,6 +27,7 @@ from pydantic import Field, ValidationError
 from registry.attestations.apply import org_view_of
 from registry.catalog.loader import Catalog, build_catalog, load_catalog
 from registry.catalog.models import Provider
+from registry.codes import Code
 from registry.engine.decisions import Evaluation
 from registry.engine.engine import Engine
 from registry.errors import CatalogError, PolicyError, Problem
@@ -80,7 +81,7 @@ def _inline_catalog(inline: InlineCatalog, doc: Document) -> Catalog:
             provider = Provider.model_validate(raw)
         except ValidationError as err:
             prefix = ("catalog", "providers", i)
-            problems.extend(problems_from_validation(err, doc, "CLR-T001", Provider, prefix))
+            problems.extend(problems_from_validation(err, doc, Code.T001, Provider, prefix))
             continue
         providers[provider.id] = provider
     if problems:
@@ -93,7 +94,7 @@ def load_test_file(path: Path) -> tuple[PolicyTestFile, Document, LoadedPolicy, 
     try:
         spec = PolicyTestFile.model_validate(doc.data)
     except ValidationError as err:
-        raise PolicyError(problems_from_validation(err, doc, "CLR-T001", PolicyTestFile)) from None
+        raise PolicyError(problems_from_validation(err, doc, Code.T001, PolicyTestFile)) from None
     policy = load_policy(path.parent / spec.policy)
     if isinstance(spec.catalog, str):
         catalog = load_catalog(path.parent / spec.catalog)

@@ -54,6 +54,7 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
+from registry.codes import Code
 from registry.errors import Problem, YamlError
 
 MAX_BYTES = 1024 * 1024
@@ -131,7 +132,7 @@ class _StrictComposer(Composer):
                 self.file,
                 line,
                 "",
-                "CLR-Y003",
+                Code.Y003,
                 f"alias *{event.anchor} is not allowed",
                 "write the value out in full; anchors and aliases are not supported",
             )
@@ -140,7 +141,7 @@ class _StrictComposer(Composer):
                 self.file,
                 line,
                 "",
-                "CLR-Y003",
+                Code.Y003,
                 f"anchor &{event.anchor} is not allowed",
                 "remove the anchor and write each value out in full",
             )
@@ -150,7 +151,7 @@ class _StrictComposer(Composer):
                 self.file,
                 line,
                 "",
-                "CLR-Y004",
+                Code.Y004,
                 f"tag {tag} is not allowed",
                 "remove the tag; quote the value if you meant a string",
             )
@@ -160,7 +161,7 @@ class _StrictComposer(Composer):
                 self.file,
                 line,
                 "",
-                "CLR-Y005",
+                Code.Y005,
                 f"nesting deeper than {MAX_DEPTH} levels",
                 "flatten the structure; catalog and policy files are shallow",
             )
@@ -245,7 +246,7 @@ def _scalar(node: ScalarNode | ScalarEvent, file: str, key: str) -> Any:
             file,
             line,
             key,
-            "CLR-Y006",
+            Code.Y006,
             f"number {text[:20]}… is too long",
             "use a smaller number, or quote it if it is an identifier",
         )
@@ -254,7 +255,7 @@ def _scalar(node: ScalarNode | ScalarEvent, file: str, key: str) -> Any:
             file,
             line,
             key,
-            "CLR-Y006",
+            Code.Y006,
             f"{text} is ambiguous (octal in YAML 1.1, decimal in YAML 1.2)",
             f"quote it ('{text}') if it is a string, or drop the leading zero",
         )
@@ -292,7 +293,7 @@ class _Builder:
             self.file,
             self.lines[path],
             render_path(path),
-            "CLR-Y001",
+            Code.Y001,
             "unsupported YAML node",
             "use only mappings, lists and scalars",
         )
@@ -305,7 +306,7 @@ class _Builder:
                 self.file,
                 line,
                 render_path(path),
-                "CLR-Y011",
+                Code.Y011,
                 f"aliases expand to more than {MAX_EXPANDED_VALUES} values",
                 "write the shared settings out, or use fewer nested aliases",
             )
@@ -314,7 +315,7 @@ class _Builder:
                 self.file,
                 line,
                 render_path(path),
-                "CLR-Y005",
+                Code.Y005,
                 f"nesting deeper than {MAX_DEPTH} levels after expanding aliases",
                 "remove the alias that refers to its own anchor, or flatten the structure",
             )
@@ -327,7 +328,7 @@ class _Builder:
                 self.file,
                 line,
                 where,
-                "CLR-Y007",
+                Code.Y007,
                 "a mapping key must be a plain string",
                 "write the key as text",
             )
@@ -339,7 +340,7 @@ class _Builder:
                 self.file,
                 line,
                 where,
-                "CLR-Y003",
+                Code.Y003,
                 "merge keys (<<) are not allowed",
                 "write the merged keys out in full",
             )
@@ -348,7 +349,7 @@ class _Builder:
                 self.file,
                 line,
                 where,
-                "CLR-Y007",
+                Code.Y007,
                 f"key {key_node.value!r} is not a string",
                 f"quote the key: '{key_node.value}'",
             )
@@ -370,7 +371,7 @@ class _Builder:
                     self.file,
                     line,
                     render_path(child),
-                    "CLR-Y008",
+                    Code.Y008,
                     f"duplicate key {key!r} (first at line {first_line[key]})",
                     "keep one of the two entries",
                 )
@@ -392,7 +393,7 @@ class _Builder:
                         self.file,
                         source.start_mark.line + 1,
                         render_path(path),
-                        "CLR-Y003",
+                        Code.Y003,
                         "a merge key (<<) must name a mapping or a list of mappings",
                         "write `<<: *anchor` where the anchor is on a mapping",
                     )
@@ -435,7 +436,7 @@ class _Builder:
                         self.file,
                         lines_at[-1],
                         render_path((*path, key)),
-                        "CLR-Y012",
+                        Code.Y012,
                         f"merge keys give {key!r} different values (lines "
                         f"{', '.join(map(str, lines_at))}); YAML libraries disagree on which wins",
                         f"write {key}: explicitly in this mapping",
@@ -594,7 +595,7 @@ def load_text(
             file,
             _line_at_byte(raw, MAX_BYTES),
             "",
-            "CLR-Y002",
+            Code.Y002,
             f"file is larger than {MAX_BYTES // 1024} KiB",
             "split it: one provider per catalog file, one policy per policy file",
         )
@@ -642,7 +643,7 @@ def _load_reference(text: str, file: str, manifest: bool) -> Document:
             file,
             text.count("\n", 0, err.position) + 1,
             "",
-            "CLR-Y001",
+            Code.Y001,
             f"not valid YAML: character #x{err.character:04x} is not allowed",
             "remove the control character, or write it as an escape in a double-quoted string",
         ) from None
@@ -657,13 +658,13 @@ def _load_reference(text: str, file: str, manifest: bool) -> Document:
             file,
             line,
             "",
-            "CLR-Y001",
+            Code.Y001,
             f"not valid YAML: {err.problem or err}",
             "fix the syntax at this line (indentation, quotes, colons)",
         ) from None
     except yaml.YAMLError as err:
         raise _problem(
-            file, None, "", "CLR-Y001", f"not valid YAML: {err}", "fix the syntax of the file"
+            file, None, "", Code.Y001, f"not valid YAML: {err}", "fix the syntax of the file"
         ) from None
     except (ValueError, OverflowError) as err:
         # PyYAML's scanner calls chr() on `"\U00110000"` / `"\UFFFFFFFF"` escapes and int() on a
@@ -672,7 +673,7 @@ def _load_reference(text: str, file: str, manifest: bool) -> Document:
             file,
             loader.line + 1,
             "",
-            "CLR-Y001",
+            Code.Y001,
             f"not valid YAML: a number or escape is out of range ({err})",
             "fix the escape sequence or directive at this line (\\U escapes end at 0010FFFF)",
         ) from None
@@ -695,7 +696,7 @@ def load_file(
             name,
             None,
             "",
-            "CLR-Y009",
+            Code.Y009,
             f"cannot read file: {err.strerror}",
             "check that the path exists and is readable",
         ) from None
@@ -704,7 +705,7 @@ def load_file(
             name,
             _line_at_byte(raw, MAX_BYTES),
             "",
-            "CLR-Y002",
+            Code.Y002,
             f"file is larger than {MAX_BYTES // 1024} KiB",
             "split it: one provider per catalog file, one policy per policy file",
         )
@@ -715,7 +716,7 @@ def load_file(
             name,
             _line_at_byte(raw, err.start),
             "",
-            "CLR-Y010",
+            Code.Y010,
             "file is not UTF-8",
             "save the file as UTF-8",
         ) from None

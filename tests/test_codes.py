@@ -10,18 +10,28 @@ from registry.codes import Code, reference
 from tests.conftest import ROOT
 
 LITERAL = re.compile(r"CLR-[A-Z][0-9]{3}")
+REFERENCE = re.compile(r"\bCode\.([A-Z][0-9]{3}|[A-Z]+)\b")
+FAMILIES = ("HTTP", "CLIENT")
 SOURCES = ("registry", "cli", "clearance_client")
 
 
+def sources() -> dict[str, str]:
+    """The product's source files (codes.py excepted) by path."""
+    return {
+        str(path.relative_to(ROOT)): path.read_text()
+        for package in SOURCES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if path != ROOT / "registry" / "codes.py"
+    }
+
+
 def given_codes() -> dict[str, list[str]]:
-    """Every `CLR-X000` written in the product's source, with where (codes.py excepted)."""
+    """Every code the source gives, as a `CLR-X000` literal or as `Code.X000`, with where."""
     found: dict[str, list[str]] = {}
-    for package in SOURCES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            if path == ROOT / "registry" / "codes.py":
-                continue
-            for code in LITERAL.findall(path.read_text()):
-                found.setdefault(code, []).append(str(path.relative_to(ROOT)))
+    for where, text in sources().items():
+        named = [f"CLR-{m}" for m in REFERENCE.findall(text) if m not in FAMILIES]
+        for code in LITERAL.findall(text) + named:
+            found.setdefault(code, []).append(where)
     return found
 
 
@@ -32,11 +42,11 @@ def test_every_code_given_is_in_the_table() -> None:
 
 def test_every_code_in_the_table_is_given_somewhere() -> None:
     given = set(given_codes())
-    families = {Code.HTTP: "CLR-H{", Code.CLIENT: "CLR-K{"}
-    sources = "".join(p.read_text() for package in SOURCES for p in (ROOT / package).rglob("*.py"))
+    text = "".join(sources().values())
+    families = {Code.HTTP: 'f"CLR-H{', Code.CLIENT: 'f"CLR-K{'}
     for code in Code:
         if code in families:
-            assert families[code] in sources, f"{code} family no longer made anywhere"
+            assert families[code] in text, f"{code} family no longer made anywhere"
         else:
             assert code.value in given, f"{code} is in the table but given nowhere: drop it"
 

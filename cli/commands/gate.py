@@ -49,6 +49,7 @@ from cli.remote import (
 )
 from registry.attestations.apply import org_view_of
 from registry.catalog.loader import load_catalog
+from registry.codes import Code
 from registry.errors import ClearanceError, InputError, Problem
 from registry.gate.check import run_gate
 from registry.gate.report import GateReport, report_from_json
@@ -94,7 +95,7 @@ def _manifest_text(path: Path) -> str:
 
 
 def _input_error(message: str, remedy: str) -> InputError:
-    return InputError([Problem("CLR-G004", message, remedy, "clearance gate")])
+    return InputError([Problem(Code.G004, message, remedy, "clearance gate")])
 
 
 def _problem_of(err: ClearanceError) -> Problem:

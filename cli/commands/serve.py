@@ -126,6 +126,7 @@ def _open(action: Callable[[], T], database: str, required: bool) -> T | None:
     """Run a start-up step on the store; on failure one line (never a traceback): exit 2
     when the store is required, else a warning (the service starts unready and retries)."""
     from registry.api.holder import first_line
+    from registry.codes import Code
     from registry.errors import InputError
     from registry.store.db import describe
 
@@ -136,7 +137,7 @@ def _open(action: Callable[[], T], database: str, required: bool) -> T | None:
     except Exception as err:
         reason = f"cannot open the {describe(database)}: {first_line(err)}"
         if required:
-            fail(f"CLR-S007 {reason}. Fix: check --database / DATABASE_URL and the store")
+            fail(f"{Code.S007} {reason}. Fix: check --database / DATABASE_URL and the store")
         typer.echo(f"warning: {reason}; starting unready, retrying in the background", err=True)
         return None
 

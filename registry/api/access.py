@@ -27,6 +27,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.api.problems import problem
+from registry.codes import Code
 from registry.errors import EngineError
 from registry.security import keys
 from registry.security.keys import Principal
@@ -115,7 +116,7 @@ def authenticate(snapshot: Any, header: bytes) -> Principal | None:
 def unauthorized(detail: str) -> Response:
     response = problem(
         401,
-        "CLR-A401",
+        Code.A401,
         "Unauthorized",
         detail,
         "send Authorization: Bearer <key>; create keys with `clearance keys create`",
@@ -127,7 +128,7 @@ def unauthorized(detail: str) -> Response:
 def not_visible(path: str) -> Response:
     return problem(
         404,
-        "CLR-A404",
+        Code.A404,
         "Not found",
         f"nothing at {path} for this key",
         "check the URL; a key sees only its own organization",
@@ -182,7 +183,7 @@ class AccessMiddleware:
     def _guard(self, scope: Scope, action: str, params: dict[str, Any]) -> Response | None:
         snapshot = self.state.holder.snapshot
         if snapshot is None:
-            return problem(503, "CLR-A503", "Not ready", "no snapshot loaded yet", "retry shortly")
+            return problem(503, Code.A503, "Not ready", "no snapshot loaded yet", "retry shortly")
         header = _header(scope, b"authorization")
         info = authenticate(snapshot, header)
         if info is None:
@@ -198,7 +199,7 @@ class AccessMiddleware:
         if not allowed:
             return problem(
                 403,
-                "CLR-A403",
+                Code.A403,
                 "Forbidden",
                 f"role {info.role!r} may not {action}",
                 "ask an org admin for a key with a role that has this action",
@@ -206,7 +207,7 @@ class AccessMiddleware:
         wait = self.limiter.wait(info.key_id)
         if wait > 0:
             response = problem(
-                429, "CLR-A429", "Too many requests", "rate limit exceeded", "slow down"
+                429, Code.A429, "Too many requests", "rate limit exceeded", "slow down"
             )
             response.headers["Retry-After"] = str(math.ceil(wait))
             return response
@@ -245,7 +246,7 @@ class AccessMiddleware:
     async def _too_large(self, size: int, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(
             413,
-            "CLR-A413",
+            Code.A413,
             "Body too large",
             f"the body has {size}+ bytes; the limit is {self.max_body}",
             "send less: split the document",

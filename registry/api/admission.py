@@ -24,6 +24,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from registry.codes import Code
+
 if TYPE_CHECKING:  # types only: `clearance --help` registers serve without loading starlette
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,7 +33,7 @@ if TYPE_CHECKING:  # types only: `clearance --help` registers serve without load
 # ~50 ms of work, about 3x the 40 threads that run writes and store reads; requests past it
 # would wait, not work.
 MAX_INFLIGHT = 128
-SHED_CODE = "CLR-A509"
+SHED_CODE = Code.A509
 RETRY_AFTER_SECONDS = 1
 EXEMPT_PATHS = frozenset({"/healthz", "/livez", "/readyz", "/metrics"})
 

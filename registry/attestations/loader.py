@@ -24,14 +24,15 @@ from registry.attestations.models import AttestationEntry, AttestationsFile
 from registry.catalog.attested import Attested
 from registry.catalog.facts import SIGNED_CONTRACTS, canonical, written_facts
 from registry.catalog.loader import Catalog
+from registry.codes import Code
 from registry.errors import AttestationError, InputError, Problem
 from registry.policy.targets import catalog_ids, closest_id_hint
 from registry.validation import problems_from_validation
 from registry.yamlload import Document, KeyPath, load_file, load_text, render_path
 
-SCHEMA_CODE = "CLR-O001"
-RULE_CODE = "CLR-O002"
-PLACEHOLDER_CODE = "CLR-O003"
+SCHEMA_CODE = Code.O001
+RULE_CODE = Code.O002
+PLACEHOLDER_CODE = Code.O003
 PLACEHOLDER = "FILL IN"
 SUFFIXES = (".yaml", ".yml", ".json")
 

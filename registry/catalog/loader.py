@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from registry.catalog.models import Provider
+from registry.codes import Code
 from registry.errors import CatalogError, InputError, Problem, YamlError
 from registry.gcpause import gc_paused
 from registry.validation import problems_from_validation
@@ -51,7 +52,7 @@ class Catalog:
 
 
 def _problem(doc: Document, path: KeyPath, message: str, remedy: str) -> Problem:
-    return Problem("CLR-C002", message, remedy, doc.file, doc.line_of(path), render_path(path))
+    return Problem(Code.C002, message, remedy, doc.file, doc.line_of(path), render_path(path))
 
 
 def _provider_problems(provider: Provider, doc: Document, stem: str) -> list[Problem]:
@@ -164,7 +165,7 @@ def provider_from_document(doc: Document, stem: str) -> tuple[Provider, Document
         raise CatalogError(
             [
                 Problem(
-                    "CLR-C001",
+                    Code.C001,
                     "a provider file must be a mapping",
                     "start the file with `id:` and `name:`",
                     doc.file,
@@ -176,7 +177,7 @@ def provider_from_document(doc: Document, stem: str) -> tuple[Provider, Document
     try:
         provider = Provider.model_validate(doc.data)
     except ValidationError as err:
-        raise CatalogError(problems_from_validation(err, doc, "CLR-C001", Provider)) from None
+        raise CatalogError(problems_from_validation(err, doc, Code.C001, Provider)) from None
     problems = _provider_problems(provider, doc, stem)
     if problems:
         raise CatalogError(problems)
@@ -190,7 +191,7 @@ def provider_files(root: Path) -> list[Path]:
         raise CatalogError(
             [
                 Problem(
-                    "CLR-C003",
+                    Code.C003,
                     f"{root} has no providers/ directory",
                     "point --catalog at the directory that holds providers/",
                     str(root),
@@ -202,7 +203,7 @@ def provider_files(root: Path) -> list[Path]:
         raise CatalogError(
             [
                 Problem(
-                    "CLR-C003",
+                    Code.C003,
                     f"{directory} holds no *.yaml files",
                     "add one provider file per provider",
                     str(directory),
@@ -269,7 +270,7 @@ def utf8_text(text: str, name: str) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError as err:
         line = text.count("\n", 0, err.start) + 1
-        problem = Problem("CLR-Y010", "file is not UTF-8", "save the file as UTF-8", name, line)
+        problem = Problem(Code.Y010, "file is not UTF-8", "save the file as UTF-8", name, line)
         raise YamlError([problem]) from None
     return text
 
@@ -296,7 +297,7 @@ def _load_texts(root: str, files: Mapping[str, str]) -> Catalog:
         docs[provider.id] = doc
     if not providers and not problems:
         problems.append(
-            Problem("CLR-C003", "the upload holds no provider files", "send one per provider", root)
+            Problem(Code.C003, "the upload holds no provider files", "send one per provider", root)
         )
     if problems:
         raise CatalogError(problems)

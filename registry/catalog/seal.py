@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from registry.catalog.facts import targets
 from registry.catalog.loader import Catalog
+from registry.codes import Code
 from registry.errors import CatalogError, Problem
 
 if TYPE_CHECKING:
@@ -34,8 +35,8 @@ SIGNATURE = "catalog.manifest.sig"
 FORMAT = "clearance-catalog-seal/1"
 SEALED_DIRS = ("providers", "reviews")
 SUFFIXES = (".yaml", ".yml")
-MISMATCH = "CLR-C011"
-UNSIGNED = "CLR-C012"
+MISMATCH = Code.C011
+UNSIGNED = Code.C012
 
 
 @dataclass(frozen=True)

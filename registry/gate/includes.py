@@ -17,13 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from registry.codes import Code
 from registry.errors import InputError, Problem
 from registry.yamlload import Document, load_file, render_path
 
 MAX_DEPTH = 8
 MAX_FILES = 64
 MAX_TOTAL_BYTES = 8 * 1024 * 1024
-CODE = "CLR-G002"
+CODE = Code.G002
 
 
 @dataclass(frozen=True)

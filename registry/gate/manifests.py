@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError
 
 from registry.catalog.facts import targets
 from registry.catalog.loader import Catalog
+from registry.codes import Code
 from registry.errors import InputError, Problem
 from registry.gate.includes import included_documents
 from registry.gate.report import Entry
@@ -49,7 +50,7 @@ class ClearanceManifest(StrictModel):
 
 def _invalid(doc: Document, path: tuple[str | int, ...], message: str, remedy: str) -> InputError:
     return InputError(
-        [Problem("CLR-G001", message, remedy, doc.file, doc.line_of(path), render_path(path))]
+        [Problem(Code.G001, message, remedy, doc.file, doc.line_of(path), render_path(path))]
     )
 
 
@@ -106,9 +107,7 @@ def _clearance(doc: Document, catalog: Catalog) -> list[Entry]:
     try:
         manifest = ClearanceManifest.model_validate(doc.data)
     except ValidationError as err:
-        raise InputError(
-            problems_from_validation(err, doc, "CLR-G001", ClearanceManifest)
-        ) from None
+        raise InputError(problems_from_validation(err, doc, Code.G001, ClearanceManifest)) from None
     entries = []
     for i, use in enumerate(manifest.uses):
         provider, _, deployment = use.provider.partition("/")
@@ -187,11 +186,11 @@ def _litellm(
     entries: list[ConfigEntry] = []
     problems: list[Problem] = []
     for document in documents:
-        found, bad = model_list_entries(document, "CLR-G001", required=False)
+        found, bad = model_list_entries(document, Code.G001, required=False)
         entries.extend(found)
         problems.extend(bad)
     if not entries and not problems:
-        problems.extend(model_list_entries(doc, "CLR-G001", required=True)[1])
+        problems.extend(model_list_entries(doc, Code.G001, required=True)[1])
     if problems:
         raise InputError(problems)
     settings, full_env = from_config(merged_config(d.data for d in documents), env)

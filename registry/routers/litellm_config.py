@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from registry.codes import Code
 from registry.errors import InputError, Problem
 from registry.routers.litellm_match import NO_ENV, Verdict, decide
 from registry.routers.litellm_proxy import from_config
@@ -120,7 +121,7 @@ def _tagged(item: dict[str, Any], tag: str) -> dict[str, Any]:
 def filter_config(
     doc: Document,
     view: dict[str, Any],
-    code: str = "CLR-R001",
+    code: str = Code.R001,
     env: Mapping[str, str] = NO_ENV,
 ) -> Filtered:
     """The config with denied or unresolvable entries removed and kept entries tagged with

@@ -29,11 +29,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.pool import QueuePool
 
+from registry.codes import Code
 from registry.errors import StoreError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 FILE_KEY = "clearance_sqlite_file"  # a pooled connection's info: (path, identity it opened)
-FILE_GONE = "CLR-S006"
+FILE_GONE = Code.S006
 
 
 def data_dir() -> Path:

@@ -17,12 +17,13 @@ from alembic.util.exc import CommandError
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
+from registry.codes import Code
 from registry.errors import StoreError
 from registry.store.db import describe, is_sqlite, sqlite_file
 from registry.store.repository import Store
 
-MISSING = "CLR-S004"
-UNUSABLE = "CLR-S005"
+MISSING = Code.S004
+UNUSABLE = Code.S005
 SCHEMA_TABLES = ("alembic_version", "store_state")
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from registry.codes import Code
 from registry.errors import PreconditionFailedError, PreconditionRequiredError
 
 
@@ -21,27 +22,27 @@ def check_preconditions(
         and (if_none_match.strip() == "*" or etag_matches(if_none_match, current))
     ):
         raise PreconditionFailedError(
-            "CLR-S412",
+            Code.S412,
             f"the {kind} already exists",
             "GET it and replace it with If-Match: <its ETag>",
         )
     if current is None:
         if if_match is not None:
             raise PreconditionFailedError(
-                "CLR-S412",
+                Code.S412,
                 f"If-Match given but the {kind} does not exist",
                 "create it without If-Match (or with If-None-Match: *)",
             )
         return
     if if_match is None:
         raise PreconditionRequiredError(
-            "CLR-S428",
+            Code.S428,
             f"replacing an existing {kind} needs If-Match",
             f"GET the {kind} and send its ETag in If-Match",
         )
     if not etag_matches(if_match, current):
         raise PreconditionFailedError(
-            "CLR-S412",
+            Code.S412,
             f"If-Match {if_match} is not the current ETag {current}",
             f"GET the {kind} again and merge your change",
         )

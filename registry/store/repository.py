@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, text, update
 from sqlmodel import Session, col, select
 
 from registry.catalog.loader import Catalog, canonical_document, load_catalog
+from registry.codes import Code
 from registry.errors import CatalogRemovalError, StoreError
 from registry.policy.loader import LoadedPolicy
 from registry.security.audit import AuditEntry, AuditEvent, ChainBreak, verify
@@ -153,7 +154,7 @@ class Store:
             connection.close()
         if row is None:
             raise StoreError(
-                "CLR-S006",
+                Code.S006,
                 f"the SQLite file {path} holds no store state",
                 "restore the store's file",
             )
@@ -221,7 +222,7 @@ class Store:
         catalog = self.active_catalog()
         if catalog is None:
             raise StoreError(
-                "CLR-S001",
+                Code.S001,
                 "the store holds no catalog",
                 "import one first: clearance catalog import DIR",
             )
@@ -408,7 +409,7 @@ class Store:
 
 def _id(value: int | None) -> int:
     if value is None:
-        raise StoreError("CLR-S002", "a row has no id after flush", "report this bug")
+        raise StoreError(Code.S002, "a row has no id after flush", "report this bug")
     return value
 
 
@@ -416,7 +417,7 @@ def _current(session: Session, record: PolicyRecord) -> StoredPolicy:
     stored = Store._stored(session, record)
     if stored is None:
         raise StoreError(
-            "CLR-S003",
+            Code.S003,
             f"policy {record.org}/{record.name} has no current revision",
             "restore the database from a backup; report this bug",
         )

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from registry.catalog.loader import Catalog, build_catalog
 from registry.catalog.models import Provider
+from registry.codes import Code
 from registry.errors import StoreError
 from registry.store import access
 from registry.store.access import KeyInfo
@@ -192,7 +193,7 @@ def attestations_heads(session: Session, org: str | None = None) -> list[Head]:
 
 def _missing(kind: str, head: Head) -> StoreError:
     return StoreError(
-        "CLR-S003",
+        Code.S003,
         f"{kind} {head.org}/{head.name} has no revision {head.revision}",
         "restore the database from a backup; report this bug",
     )
