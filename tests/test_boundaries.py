@@ -56,3 +56,63 @@ def test_no_eval_or_exec_in_the_codebase() -> None:
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             }
             assert not calls & {"eval", "exec", "compile"}, path
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Each module of registry/ and cli/ → the modules of ours it imports at top level."""
+    graph: dict[str, set[str]] = {}
+    for top in ("registry", "cli"):
+        for path in (ROOT / top).rglob("*.py"):
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            name = name.removesuffix(".__init__")
+            deps: set[str] = set()
+            for node in ast.parse(path.read_text()).body:
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    deps.add(node.module)
+                elif isinstance(node, ast.Import):
+                    deps.update(alias.name for alias in node.names)
+            graph[name] = {d for d in deps if d.split(".")[0] in ("registry", "cli")}
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle, or None (depth-first search, colouring modules)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for dep in sorted(graph.get(node, ())):
+            if state.get(dep) == 1:
+                return [*path[path.index(dep) :], dep]
+            if dep in graph and dep not in state and (found := visit(dep)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_no_import_cycles() -> None:
+    assert _cycle(_module_graph()) is None
+
+
+def test_the_cycle_finder_finds_one() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_router_formats_never_import_the_gate() -> None:
+    """The gate reads router documents (slugs, LiteLLM configs); never the other way."""
+    graph = _module_graph()
+    offenders = {
+        module: sorted(d for d in deps if d.startswith("registry.gate"))
+        for module, deps in graph.items()
+        if module.startswith("registry.routers")
+    }
+    assert {m: d for m, d in offenders.items() if d} == {}

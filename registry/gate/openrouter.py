@@ -16,7 +16,6 @@ nobody judged; either is a violation under every data class (`gate.unpinned`,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -27,6 +26,7 @@ from registry.catalog.loader import Catalog
 from registry.errors import InputError
 from registry.gate.report import Entry
 from registry.routers.litellm_openrouter import model_variant_problem, pinned_reach, pins_of
+from registry.routers.openrouter import slug_targets, slugs_for
 from registry.schema_types import StrictModel
 from registry.validation import problems_from_validation
 from registry.yamlload import Document
@@ -85,31 +85,6 @@ class Request(StrictModel):
                 "does not know"
             )
         return found
-
-
-def slug_targets(catalog: Catalog) -> dict[str, frozenset[str]]:
-    """Every OpenRouter slug the catalog lists → the deployments it reaches: a base slug all
-    of its provider's, a regional slug every deployment that carries it (memoized per
-    catalog: every OpenRouter entry and every LiteLLM view reads it)."""
-    cached: dict[str, frozenset[str]] | None = catalog.memo.get("openrouter_slugs")
-    if cached is None:
-        cached = catalog.memo["openrouter_slugs"] = _slug_targets(catalog)
-    return cached
-
-
-def _slug_targets(catalog: Catalog) -> dict[str, frozenset[str]]:
-    found: dict[str, set[str]] = {}
-    by_provider: dict[str, list[str]] = {}
-    for target in targets(catalog):
-        by_provider.setdefault(target.provider, []).append(target.id)
-    for provider in catalog.providers.values():
-        for slug in provider.aliases.openrouter:
-            if "/" not in slug:
-                found.setdefault(slug.lower(), set()).update(by_provider.get(provider.id, ()))
-        for dep in provider.deployments:
-            for slug in dep.aliases.openrouter:
-                found.setdefault(slug.lower(), set()).add(f"{provider.id}/{dep.id}")
-    return {slug: frozenset(ids) for slug, ids in found.items()}
 
 
 @dataclass(frozen=True)
@@ -185,45 +160,6 @@ def openrouter_entries(doc: Document, catalog: Catalog) -> list[Entry]:
             problem_rule=found.rule,
         )
     ]
-
-
-def slugs_for(
-    catalog: Catalog, candidates: Iterable[str], permitted: set[str]
-) -> tuple[list[str], list[str]]:
-    """OpenRouter slugs that reach exactly the permitted ones among `candidates`, and the
-    permitted candidates that have no slug (to be reported, never silently dropped).
-
-    A provider's base slug lets OpenRouter use any of its deployments, so it is given only
-    when every candidate deployment of that provider is permitted; otherwise the regional
-    slugs of its permitted deployments are given, each only if every deployment carrying
-    that slug is permitted.
-    """
-    by_provider: dict[str, list[str]] = {}
-    for target in candidates:
-        by_provider.setdefault(target.split("/", 1)[0], []).append(target)
-    only: set[str] = set()
-    missing: list[str] = []
-    for pid, ids in sorted(by_provider.items()):
-        provider = catalog.providers[pid]
-        chosen = [t for t in ids if t in permitted]
-        base = [s for s in provider.aliases.openrouter if "/" not in s]
-        if chosen and base and len(chosen) == len(ids):
-            only.update(base)
-            continue
-        regional = {f"{pid}/{d.id}": d.aliases.openrouter for d in provider.deployments}
-        carriers: dict[str, set[str]] = {}
-        for target_id, slugs in regional.items():
-            for slug in slugs:
-                carriers.setdefault(slug.lower(), set()).add(target_id)
-        chosen_set = set(chosen)
-        for target in chosen:
-            # a slug several deployments carry reaches all of them: only if all are chosen
-            usable = [s for s in regional.get(target, []) if carriers[s.lower()] <= chosen_set]
-            if usable:
-                only.update(usable)
-            else:
-                missing.append(target)
-    return sorted(only), missing
 
 
 def compliant_preferences(catalog: Catalog, permitted: set[str], entry: Entry) -> str:

@@ -26,9 +26,9 @@ from typing import Any
 from registry.catalog.loader import Catalog
 from registry.catalog.models import Provider
 from registry.engine.decisions import Evaluation
-from registry.gate.openrouter import slug_targets
 from registry.policy.loader import ResolvedClass
 from registry.routers.litellm_match import NOT_EVALUATED, VIEW_FORMAT, VIEW_VERSION
+from registry.routers.openrouter import slug_targets
 
 
 def tag_for(data_class: str) -> str:
