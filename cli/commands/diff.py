@@ -26,9 +26,9 @@ from cli.common import (
 from cli.exitcodes import ExitCode
 from cli.outputs.diff import to_json, to_markdown, to_text
 from registry.catalog.loader import Catalog
+from registry.diff import Kind
+from registry.diff import diff as compute_diff
 from registry.errors import InputError
-from registry.gate.diff import Kind
-from registry.gate.diff import diff as compute_diff
 from registry.yamlload import load_file
 
 

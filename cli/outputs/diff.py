@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from registry.gate.diff import ClassDiff, Diff, Gain, Loss
+from registry.diff import ClassDiff, Diff, Gain, Loss
 
 
 def to_json(result: Diff) -> str:
