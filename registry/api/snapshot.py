@@ -19,10 +19,10 @@ from typing import Any
 
 from registry.api.orgviews import OrgAttestations, load_org, load_orgs
 from registry.catalog.loader import Catalog
-from registry.engine.rbac import Authorizer, Grant
 from registry.errors import InputError
 from registry.policy.loader import LoadedPolicy, load_policy_text
 from registry.security.keys import Principal
+from registry.security.rbac import Authorizer, Grant
 from registry.store.access import KeyInfo
 from registry.store.repository import Store
 from registry.store.state import StoredAttestations, StoredPolicy, StoreSnapshot, Text

@@ -1,5 +1,5 @@
 """Roles and the actions they allow: plain data, read by the Casbin RBAC model
-(`registry.engine.rbac`) and by docs/security.md.
+(`registry.security.rbac`) and by docs/security.md.
 
 Org roles act inside one organization (the Casbin domain); `catalog-admin` acts on the
 shared catalog, in the global domain `*` (not a valid org name, so it cannot collide).

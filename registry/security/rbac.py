@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import casbin
 
+from registry.codes import Code
 from registry.errors import EngineError
 from registry.security.roles import PERMISSIONS
 
@@ -70,7 +71,7 @@ class Authorizer:
                 return bool(self._enforcer.enforce(f"key:{key_id}", org, action))
         except Exception as err:  # casbin raises bare RuntimeError
             raise EngineError(
-                "CLR-E010",
+                Code.E010,
                 f"authorization could not be decided: {err}",
                 "report this; the request is refused meanwhile",
             ) from err
