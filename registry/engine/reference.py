@@ -23,9 +23,14 @@ from registry.countries import BUILTIN_GROUPS
 from registry.engine.compiled import fact_value
 from registry.engine.decisions import Decision, Evaluation, Reason, Source, Waived
 from registry.engine.evaluate import policy_warnings
-from registry.engine.requirements import SPECS, UNEVIDENCED_FACTS, as_json_value, make_reason
+from registry.engine.requirements import (
+    MODEL_ONLY_KEYS,
+    SPECS,
+    UNEVIDENCED_FACTS,
+    as_json_value,
+    make_reason,
+)
 from registry.policy.loader import LoadedPolicy, Requirement
-from registry.policy.models import MODEL_ONLY_KEYS
 from registry.schema_types import TRUST_ORDER
 
 
