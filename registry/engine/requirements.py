@@ -109,9 +109,7 @@ def weak_only(value: Any, floor: Any) -> Any:
 
 def within_message(what: str, value: Any, shown: Any) -> str:
     if ANY in value:
-        return (
-            f"{what}: the provider makes no location commitment (ANY); allowed: {_listed(shown)}"
-        )
+        return f"{what}: the provider makes no location commitment (ANY); allowed: {_listed(shown)}"
     return f"{what} in {_listed(value) or 'no country'}, outside {_listed(shown)}"
 
 

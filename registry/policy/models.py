@@ -30,7 +30,6 @@ Token = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/:-]{0,127}$")]
 CountryList = Annotated[list[CountryRef], Field(min_length=1)]
 
 
-
 class DataClass(StrictModel):
     """Requirements of one data class; a key written as null clears an inherited one.
 
@@ -109,9 +108,7 @@ def requirement_keys(model: type[DataClass]) -> tuple[str, ...]:
 def country_keys(model: type[DataClass]) -> frozenset[str]:
     """The requirements whose value is a country list (codes or region groups)."""
     return frozenset(
-        key
-        for key, info in model.model_fields.items()
-        if info.annotation == (CountryList | None)  # type: ignore[comparison-overlap]
+        key for key, info in model.model_fields.items() if info.annotation == (CountryList | None)
     )
 
 
