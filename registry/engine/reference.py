@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -87,62 +88,61 @@ def _name(item: Any) -> Any:
     return item
 
 
-def _set_by(block: BaseModel, path: str, everything: bool) -> tuple[bool, Any]:
-    """Whether `block` writes the fact `path` (a provider writes every fact) and its value."""
-    head, _, sub = path.partition(".")
-    if head not in type(block).model_fields:
-        return False, None
-    if not everything and head not in block.model_fields_set:
-        return False, None
-    value = getattr(block, head)
-    if not sub:
-        return True, value
-    if not everything and sub not in value.model_fields_set:
-        return False, None
-    return True, getattr(value, sub)
+PATHS = tuple(sorted(set(READS.values()) - {TRUST, "verified_at"}))
 
 
-def _fact(path: str, levels: list[BaseModel]) -> Any:
-    """The value of the lowest level that writes `path` (levels from provider down)."""
-    found: Any = None
-    for depth, block in enumerate(levels):
-        writes, value = _set_by(block, path, everything=depth == 0)
-        if writes:
-            found = value
-    return _plain(found)
+def _provider_facts(provider: Provider) -> dict[str, Any]:
+    """Every fact a provider states (a provider states each: a default is `unknown`)."""
+    facts: dict[str, Any] = {}
+    for path in PATHS:
+        head, _, sub = path.partition(".")
+        value = getattr(provider, head, None)
+        facts[path] = _plain(getattr(value, sub) if sub else value)
+    facts["signed_contracts"] = None  # SPEC §9: only an org's attestation knows it
+    return facts
 
 
-def _supports(entry: str, path: str) -> bool:
-    return path == entry or path.startswith(entry + ".")
+@cache
+def _covered(entry: str) -> tuple[str, ...]:
+    """The fact paths an evidence `facts` entry names: itself, or every path below it."""
+    return tuple(p for p in PATHS if p == entry or p.startswith(entry + "."))
 
 
-def _trust(path: str, levels: list[BaseModel]) -> str | None:
-    """The highest trust of evidence at any level naming `path` or a prefix of it; a
-    high-stakes fact counts only evidence with a quote. None: unverified."""
-    best: str | None = None
+def _trusts(levels: list[BaseModel]) -> dict[str, str | None]:
+    """Per fact path, the highest trust of evidence at any level naming it or a prefix of
+    it; a high-stakes fact counts only evidence with a quote. None: unverified."""
+    best: dict[str, str | None] = dict.fromkeys(PATHS)
     for block in levels:
         for item in getattr(block, "evidence", ()):
-            if path in HIGH_STAKES and not item.quote:
-                continue
-            if any(_supports(e, path) for e in item.facts) and (
-                best is None or TRUST_ORDER.index(item.trust) > TRUST_ORDER.index(best)
-            ):
-                best = item.trust
+            rank = TRUST_ORDER.index(item.trust)
+            for entry in item.facts:
+                for path in _covered(entry):
+                    if path in HIGH_STAKES and not item.quote:
+                        continue
+                    held = best[path]
+                    if held is None or rank > TRUST_ORDER.index(held):
+                        best[path] = item.trust
     return best
 
 
-def _seen(provider: Provider, dep: Deployment | None, offer: ModelOffering | None) -> Seen:
+def _seen(
+    provider: Provider,
+    facts: dict[str, Any],
+    dep: Deployment | None,
+    offer: ModelOffering | None,
+) -> Seen:
+    """A deployment (or an offering on it): the provider's facts, then those the deployment
+    writes itself, then those the offering writes (nested blocks field by field)."""
     levels: list[BaseModel] = [provider]
     levels += [b for b in (dep, offer) if b is not None]
     seen = Seen(f"{provider.id}/{dep.id if dep else 'default'}", provider.id, provider.verified_at)
-    for path in set(READS.values()) - {TRUST, "verified_at"}:
-        seen.facts[path] = _fact(path, levels)
-        seen.trust[path] = _trust(path, levels)
-    seen.facts["headquarters"] = provider.headquarters
-    seen.facts["signed_contracts"] = None  # SPEC §9: only an org's attestation knows it
+    seen.facts = dict(facts)
+    for block in levels[1:]:
+        seen.facts.update((path, v) for path, v in _written(block) if path in seen.facts)
     if offer is not None:
         seen.facts["quantization"] = _plain(offer.quantization)
         seen.facts["tool_call_accuracy"] = offer.tool_call_accuracy
+    seen.trust = _trusts(levels)
     return seen
 
 
@@ -151,8 +151,9 @@ def _targets(catalog: Catalog, model: str | None) -> Iterator[Seen]:
     that model on the deployments they name (all when they name none)."""
     for provider in catalog.providers.values():
         deployments: list[Deployment | None] = [*provider.deployments] or [None]
+        facts = _provider_facts(provider)
         if model is None:
-            yield from (_seen(provider, dep, None) for dep in deployments)
+            yield from (_seen(provider, facts, dep, None) for dep in deployments)
             continue
         for offer in provider.models:
             if offer.id.lower() != model.lower():
@@ -160,7 +161,7 @@ def _targets(catalog: Catalog, model: str | None) -> Iterator[Seen]:
             for dep in deployments:
                 name = dep.id if dep is not None else "default"
                 if offer.deployments is None or name in offer.deployments:
-                    yield _seen(provider, dep, offer)
+                    yield _seen(provider, facts, dep, offer)
 
 
 # --- attestations (SPEC §9) ----------------------------------------------------------------
