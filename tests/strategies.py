@@ -17,7 +17,7 @@ COUNTRIES = ["DE", "FR", "IE", "NO", "CH", "US", "GB", "CN", "SG", "EU", "EEA"]
 POLICY_COUNTRIES = ["DE", "FR", "IE", "NO", "CH", "US", "GB", "CN", "EU", "EEA", "NORDICS"]
 CERTS = ["soc2-type2", "iso27001", "iso42001", "hipaa"]
 CONTRACTS = ["dpa", "scc", "baa"]
-VENDORS = ["cloudflare", "aws", "some-vendor", "Microsoft-Azure"]
+VENDORS = ["cloudflare", "aws", "some-vendor", "Microsoft-Azure", "unknown"]
 TRUSTS = ["inferred", "secondary", "self-declared", "contractual", "audited"]
 MODELS = ["lab/alpha", "lab/beta"]
 

@@ -130,6 +130,12 @@ CASES = [
     ({"contracts_all": ["baa"]}, {"contracts": []}, "failed"),
     ({"subprocessors_not_in": ["some-vendor"]}, {"subprocessors": ["Some-Vendor"]}, "failed"),
     ({"subprocessors_not_in": ["some-vendor"]}, {"subprocessors": []}, "pass"),
+    # an item of a list fact is a name, `unknown` too (SPEC §2: a list is unknown as null);
+    # it used to become None inside the list and crash the operator (outcome "error")
+    ({"subprocessors_not_in": ["some-vendor"]}, {"subprocessors": ["unknown"]}, "pass"),
+    ({"subprocessors_not_in": ["unknown"]}, {"subprocessors": ["Unknown", "aws"]}, "failed"),
+    ({"contracts_all": ["dpa"]}, {"contracts": ["unknown", "dpa"]}, "pass"),
+    ({"contracts_all": ["dpa"]}, {"contracts": None}, "unknown"),
     ({"evidence_max_age_days": 365}, {"verified_at": "2025-11-26"}, "pass"),
     ({"evidence_max_age_days": 365}, {"verified_at": "2025-11-25"}, "failed"),
     ({"evidence_max_age_days": 365}, {}, "unknown"),
@@ -141,6 +147,14 @@ def test_requirement_outcome(
     requirement: dict[str, Any], facts: dict[str, Any], expected: str
 ) -> None:
     assert outcome(requirement, facts) == expected
+
+
+def test_an_unknown_item_of_a_list_is_shown_as_written() -> None:
+    offered = catalog({"id": "p", "contracts": ["unknown"]})
+    result = evaluate(policy({"contracts_all": ["baa"]}), offered)
+    (reason,) = result.decisions["p/default"].reasons
+    assert (reason.outcome, reason.value) == ("failed", ["unknown"])
+    assert reason.message == "contracts offered: unknown; required: baa"
 
 
 def test_min_evidence_trust_reads_the_facts_of_the_other_requirements() -> None:
@@ -364,3 +378,28 @@ def test_an_engine_failure_denies_everything_with_a_reason(
     missing = Engine().evaluate(policy({"headquarters_in": ["US"]}), cat, None, None, AS_OF)
     assert missing.permitted == []
     assert all(d.reasons[0].rule == "c.engine" for d in missing.decisions.values())
+
+
+def test_the_reference_shares_only_models_and_result_types_with_the_engine() -> None:
+    """Issue 17 item 2: agreement compares two readings of the SPEC, not the code with
+    itself; the reference imports no fact extraction, table, operator or wording."""
+    import ast
+
+    from tests.conftest import ROOT
+
+    tree = ast.parse((ROOT / "registry" / "engine" / "reference.py").read_text())
+    imported = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("registry")
+    }
+    assert imported <= {
+        "registry.attestations.loader",
+        "registry.catalog.attested",
+        "registry.catalog.loader",
+        "registry.catalog.models",
+        "registry.countries",
+        "registry.engine.decisions",
+        "registry.policy.loader",
+        "registry.schema_types",
+    }, imported

@@ -21,8 +21,6 @@ def test_engine_and_reference_agree(data: st.DataObject) -> None:
     engine = Engine().evaluate(policy, catalog, data_class, model, as_of)
     reference = reference_evaluate(policy, catalog, data_class, model, as_of)
     assert engine.to_json() == reference.to_json()
-    for target, decision in engine.decisions.items():
-        assert decision.permitted == (not decision.reasons), target
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -67,13 +67,21 @@ class Target:
 
 
 def canonical(value: Any) -> Any:
-    """Hashable canonical form of a fact value; `unknown` and null become None."""
+    """Hashable canonical form of a fact value; `unknown` and null become None.
+
+    Only a whole value can be unknown (an enum's `unknown`, a null): an item of a list is a
+    name, so `subprocessors: [unknown]` names a subprocessor called "unknown" (SPEC §2: lists
+    are unknown as null), never a None inside a known list."""
     if value is None or value == "unknown":
         return None
+    if isinstance(value, list | tuple):
+        return tuple(_item(v) for v in value)
+    return _item(value)
+
+
+def _item(value: Any) -> Any:
     if isinstance(value, Certification):
         return (value.id, value.expires.isoformat() if value.expires else None)
-    if isinstance(value, list | tuple):
-        return tuple(canonical(v) for v in value)
     return value
 
 

@@ -17,16 +17,18 @@ from registry.catalog.loader import Catalog
 from registry.engine.casbin_model import CasbinDecider, Row
 from registry.engine.decisions import Outcome, Reason
 from registry.engine.requirements import (
+    MODEL_ONLY_KEYS,
     SPECS,
     TRUST_FACT,
     UNEVIDENCED_FACTS,
     encode,
     make_reason,
     parameter,
+    trust_rank,
+    whole,
 )
 from registry.errors import EngineError
 from registry.policy.loader import LoadedPolicy, Requirement, ResolvedClass
-from registry.policy.models import MODEL_ONLY_KEYS
 from registry.schema_types import TRUST_ORDER
 
 MISSING = object()
@@ -62,7 +64,7 @@ class CompiledClass:
         if found is not MISSING:
             return found  # type: ignore[return-value]
         req = self.requirements[index]
-        projected = req.key in PROJECTED
+        projected = SPECS[req.key].projection is not whole
         value = json.loads(value_json) if projected else MISSING
         decision_key = (
             index,
@@ -90,23 +92,14 @@ class CompiledClass:
         return ("unknown", "") if value_json == "null" else ("failed", "")
 
 
-PROJECTED = frozenset({"certifications_all", "certifications_any", "min_evidence_trust"})
-
-
 def decision_projection(key: str, value: Any, as_of: date) -> Hashable:
-    """The part of a fact value a requirement's decision depends on (exactly), so that
-    Casbin decides each distinct part once: certifications valid at `as_of`, the weakest
-    evidence trust; every other fact is decided on its whole value (its JSON text)."""
+    """The part of a fact value a requirement's decision depends on (exactly, its table
+    row's projection), so that Casbin decides each distinct part once: certifications valid
+    at `as_of`, the weakest evidence trust; every other fact is decided on its whole value
+    (its JSON text)."""
     if value is None:
         return None
-    if key in ("certifications_all", "certifications_any"):
-        today = as_of.isoformat()
-        return tuple(sorted({c for c, exp in value if exp is None or exp >= today}))
-    return min((_rank(trust) for _, trust in value), default=len(TRUST_ORDER))
-
-
-def _rank(trust: str | None) -> int:
-    return -1 if trust is None else TRUST_ORDER.index(trust)
+    return SPECS[key].projection(value, as_of)
 
 
 def applicable(cls: ResolvedClass, model_query: bool) -> tuple[Requirement, ...]:
@@ -198,4 +191,4 @@ def weak_facts(
     value: tuple[tuple[str, str | None], ...], floor: int
 ) -> tuple[tuple[str, str | None], ...]:
     """The (fact, trust) pairs whose trust ranks below `floor` (unverified ranks lowest)."""
-    return tuple(pair for pair in value if _rank(pair[1]) < floor)
+    return tuple(pair for pair in value if trust_rank(pair[1]) < floor)

@@ -14,19 +14,15 @@ from pydantic import ValidationError
 
 from registry.countries import BUILTIN_GROUPS, ISO_3166_1_ALPHA2, expand
 from registry.errors import PolicyError, Problem
-from registry.policy.models import REQUIREMENT_KEYS, DataClass, Policy, PolicyException
+from registry.policy.models import (
+    COUNTRY_KEYS,
+    REQUIREMENT_KEYS,
+    DataClass,
+    Policy,
+    PolicyException,
+)
 from registry.validation import problems_from_validation
 from registry.yamlload import Document, KeyPath, load_file, load_text, render_path
-
-COUNTRY_KEYS = frozenset(
-    {
-        "inference_within",
-        "storage_within",
-        "decryption_within",
-        "headquarters_in",
-        "headquarters_not_in",
-    }
-)
 
 
 @dataclass(frozen=True)

@@ -29,36 +29,13 @@ TargetId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}(/[a-z0-9][a-z
 Token = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/:-]{0,127}$")]
 CountryList = Annotated[list[CountryRef], Field(min_length=1)]
 
-# Requirement keys in evaluation order; rule ids are `<data_class>.<key>`.
-REQUIREMENT_KEYS: tuple[str, ...] = (
-    "inference_within",
-    "storage_within",
-    "decryption_within",
-    "headquarters_in",
-    "headquarters_not_in",
-    "tls_termination",
-    "gpu_ownership",
-    "confidential_computing",
-    "max_prompt_retention_days",
-    "max_output_retention_days",
-    "max_abuse_monitoring_days",
-    "zero_data_retention",
-    "training",
-    "certifications_all",
-    "certifications_any",
-    "contracts_all",
-    "contracts_signed",
-    "subprocessors_not_in",
-    "evidence_max_age_days",
-    "min_evidence_trust",
-    "min_tool_call_accuracy",
-    "quantizations",
-)
-MODEL_ONLY_KEYS: frozenset[str] = frozenset({"min_tool_call_accuracy", "quantizations"})
-
 
 class DataClass(StrictModel):
-    """Requirements of one data class; a key written as null clears an inherited one."""
+    """Requirements of one data class; a key written as null clears an inherited one.
+
+    Every field but `inherits` and `on_unknown` is a requirement, in evaluation order (rule
+    ids are `<data_class>.<key>`); the engine's requirement table must have a row for each
+    (registry/engine/requirements.py refuses to import otherwise)."""
 
     inherits: ClassName | None = None
     inference_within: CountryList | None = None
@@ -117,3 +94,24 @@ class Policy(StrictModel):
     providers: ProviderLists = ProviderLists()
     exceptions: list[PolicyException] = []
     routing: Routing = Routing()
+
+
+# Fields of a data class that are not requirements.
+NOT_REQUIREMENTS: frozenset[str] = frozenset({"inherits", "on_unknown"})
+
+
+def requirement_keys(model: type[DataClass]) -> tuple[str, ...]:
+    """The requirement keys of a data-class model, in field (evaluation) order."""
+    return tuple(key for key in model.model_fields if key not in NOT_REQUIREMENTS)
+
+
+def country_keys(model: type[DataClass]) -> frozenset[str]:
+    """The requirements whose value is a country list (codes or region groups)."""
+    return frozenset(
+        key for key, info in model.model_fields.items() if info.annotation == (CountryList | None)
+    )
+
+
+# Derived from the schema, so a field added to DataClass is a requirement everywhere.
+REQUIREMENT_KEYS: tuple[str, ...] = requirement_keys(DataClass)
+COUNTRY_KEYS: frozenset[str] = country_keys(DataClass)
