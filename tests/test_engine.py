@@ -130,11 +130,11 @@ CASES = [
     ({"contracts_all": ["baa"]}, {"contracts": []}, "failed"),
     ({"subprocessors_not_in": ["some-vendor"]}, {"subprocessors": ["Some-Vendor"]}, "failed"),
     ({"subprocessors_not_in": ["some-vendor"]}, {"subprocessors": []}, "pass"),
-    # an item of a list fact is a name, `unknown` too (SPEC §2: a list is unknown as null);
-    # it used to become None inside the list and crash the operator (outcome "error")
-    ({"subprocessors_not_in": ["some-vendor"]}, {"subprocessors": ["unknown"]}, "pass"),
-    ({"subprocessors_not_in": ["unknown"]}, {"subprocessors": ["Unknown", "aws"]}, "failed"),
-    ({"contracts_all": ["dpa"]}, {"contracts": ["unknown", "dpa"]}, "pass"),
+    # a list with an item `unknown` is not fully known: unknown as a whole (fail closed); it
+    # used to become None inside the list and crash the operator (outcome "error")
+    ({"subprocessors_not_in": ["some-vendor"]}, {"subprocessors": ["unknown"]}, "unknown"),
+    ({"subprocessors_not_in": ["unknown"]}, {"subprocessors": ["Unknown", "aws"]}, "unknown"),
+    ({"contracts_all": ["dpa"]}, {"contracts": ["unknown", "dpa"]}, "unknown"),
     ({"contracts_all": ["dpa"]}, {"contracts": None}, "unknown"),
     ({"evidence_max_age_days": 365}, {"verified_at": "2025-11-26"}, "pass"),
     ({"evidence_max_age_days": 365}, {"verified_at": "2025-11-25"}, "failed"),
@@ -149,12 +149,13 @@ def test_requirement_outcome(
     assert outcome(requirement, facts) == expected
 
 
-def test_an_unknown_item_of_a_list_is_shown_as_written() -> None:
-    offered = catalog({"id": "p", "contracts": ["unknown"]})
-    result = evaluate(policy({"contracts_all": ["baa"]}), offered)
-    (reason,) = result.decisions["p/default"].reasons
-    assert (reason.outcome, reason.value) == ("failed", ["unknown"])
-    assert reason.message == "contracts offered: unknown; required: baa"
+def test_a_list_naming_an_unknown_item_is_unknown_and_denied() -> None:
+    offered = catalog({"id": "p", "contracts": ["dpa", "unknown"]})
+    result = evaluate(policy({"contracts_all": ["dpa"]}), offered)
+    decision = result.decisions["p/default"]
+    (reason,) = decision.reasons
+    assert not decision.permitted
+    assert (reason.outcome, reason.value) == ("unknown", None)
 
 
 def test_min_evidence_trust_reads_the_facts_of_the_other_requirements() -> None:

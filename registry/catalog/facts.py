@@ -69,14 +69,21 @@ class Target:
 def canonical(value: Any) -> Any:
     """Hashable canonical form of a fact value; `unknown` and null become None.
 
-    Only a whole value can be unknown (an enum's `unknown`, a null): an item of a list is a
-    name, so `subprocessors: [unknown]` names a subprocessor called "unknown" (SPEC §2: lists
-    are unknown as null), never a None inside a known list."""
+    A list with an item `unknown` (any case) is unknown as a whole: `subprocessors:
+    [unknown, aws]` says the list is not fully known, and a requirement on it must not pass
+    on the items that are named (fail closed; it used to become a None inside the list and
+    crash the operator, an engine-error denial)."""
     if value is None or value == "unknown":
         return None
     if isinstance(value, list | tuple):
+        if any(is_unknown_item(v) for v in value):
+            return None
         return tuple(_item(v) for v in value)
     return _item(value)
+
+
+def is_unknown_item(item: Any) -> bool:
+    return isinstance(item, str) and item.strip().lower() == "unknown"
 
 
 def _item(value: Any) -> Any:

@@ -73,16 +73,19 @@ class Seen:
 
 
 def _plain(value: Any) -> Any:
-    """A fact value as reasons show it: unknown is None, lists are lists."""
+    """A fact value as reasons show it: unknown is None, lists are lists; a list naming an
+    item `unknown` (any case) is not fully known, so unknown as a whole (fail closed)."""
     if value is None or value == "unknown":
         return None
     if isinstance(value, list | tuple):
+        if any(isinstance(v, str) and v.strip().lower() == "unknown" for v in value):
+            return None
         return [_name(v) for v in value]
     return value
 
 
 def _name(item: Any) -> Any:
-    """An item of a list fact: a name (`unknown` too), or a certification as [id, expires]."""
+    """An item of a list fact: a name, or a certification as [id, expires]."""
     if isinstance(item, Certification):
         return [item.id, item.expires.isoformat() if item.expires else None]
     return item
