@@ -78,6 +78,49 @@ def test_openapi_lists_every_spec_endpoint(client: TestClient) -> None:
         assert path in paths, path
 
 
+# Operations whose success answer is not a JSON document, so it has no schema to declare.
+NOT_JSON = {
+    ("get", "/metrics"),  # Prometheus text
+    ("delete", "/v1/orgs/{org}/keys/{key_id}"),  # 204, no body
+}
+
+
+def _resolved(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    found: dict[str, Any] = components[ref.rsplit("/", 1)[-1]] if ref else schema
+    return found
+
+
+def test_every_json_route_documents_its_success_body(client: TestClient) -> None:
+    """Issue 17: every JSON route declares a 2xx schema with named properties (a response
+    model, not `dict[str, Any]`), so schemathesis checks the body (tests/test_fuzz.py)."""
+    document = client.get("/openapi.json").json()
+    components = document["components"]["schemas"]
+    seen = set()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            seen.add((method, path))
+            success = {s: r for s, r in operation["responses"].items() if s.startswith("2")}
+            assert success, (method, path)
+            if (method, path) in NOT_JSON:
+                assert all("application/json" not in r.get("content", {}) for r in success.values())
+                continue
+            for status, response in success.items():
+                schema = response["content"]["application/json"]["schema"]
+                variants = schema.get("anyOf", [schema])
+                for variant in variants:
+                    assert _resolved(variant, components).get("properties"), (method, path, status)
+    assert seen >= NOT_JSON  # the exceptions name real operations
+    permitted = document["paths"]["/v1/orgs/{org}/policies/{name}/permitted"]["get"]
+    answers = permitted["responses"]["200"]["content"]["application/json"]["schema"]["anyOf"]
+    assert {a["$ref"].rsplit("/", 1)[-1] for a in answers} == {
+        "Permitted",
+        "OpenRouterDocument",
+        "LiteLLMView",
+        "VercelDocument",
+    }
+
+
 def test_providers_list_filter_and_detail(client: TestClient) -> None:
     listed = client.get("/v1/providers").json()
     assert len(listed["providers"]) >= 24

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -30,14 +29,3 @@ def restricts(fmt: str, document: dict[str, Any]) -> bool:
     if fmt == "vercel":
         return bool(document["providerOptions"]["gateway"]["only"])
     return fmt == "litellm"
-
-
-def compact_body(
-    fmt: str, evaluation: Evaluation, catalog: Catalog, cls: ResolvedClass
-) -> bytes | None:
-    """The document of a router format as compact JSON bytes (what the registry serves), or
-    None when it would not restrict the router and so must never be served."""
-    document = router_formats()[fmt](evaluation, catalog, cls)
-    if not restricts(fmt, document):
-        return None
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

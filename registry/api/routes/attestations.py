@@ -10,7 +10,6 @@ checks against the active catalog (targets, conflicts), else 422 and nothing is 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import yaml
 from fastapi import APIRouter, Header, Request, Response
@@ -19,6 +18,7 @@ from registry.api.access import requires
 from registry.api.deps import PrincipalDep, StateDep, today
 from registry.api.orgviews import attestations_file, checked_set, parse_stored
 from registry.api.problems import ProblemError
+from registry.api.records import AttestationsList, Revisions, Stored, Written
 from registry.api.routes.versioned import (
     YAML_TYPES,
     preconditions_first,
@@ -28,6 +28,7 @@ from registry.api.routes.versioned import (
 )
 from registry.api.snapshot import Snapshot
 from registry.attestations.loader import AttestationsDoc, load_attestations_text
+from registry.attestations.models import AttestationsFile
 from registry.catalog.loader import Catalog
 from registry.security.roles import Action
 from registry.store.preconditions import etag_matches
@@ -47,20 +48,16 @@ def _not_found(org: str, name: str) -> ProblemError:
     )
 
 
-@router.get("", openapi_extra=requires(Action.policy_read))
-def list_attestations(org: str, state: StateDep) -> dict[str, Any]:
-    return {
-        "org": org,
-        "attestations": [
-            {"name": a.name, "revision": a.revision, "etag": a.etag}
-            for a in state.store.list_attestations(org)
-        ],
-    }
+@router.get("", response_model=AttestationsList, openapi_extra=requires(Action.policy_read))
+def list_attestations(org: str, state: StateDep) -> AttestationsList:
+    stored = state.store.list_attestations(org)
+    listed = [Stored(name=s.name, revision=s.revision, etag=s.etag) for s in stored]
+    return AttestationsList(org=org, attestations=listed)
 
 
 @router.get(
     "/{name}",
-    responses={200: {"content": {"application/yaml": {}}}, 304: {}},
+    responses={200: {"model": AttestationsFile, "content": {"application/yaml": {}}}, 304: {}},
     openapi_extra=requires(Action.policy_read),
 )
 def get_attestations(org: str, name: str, state: StateDep, request: Request) -> Response:
@@ -113,7 +110,8 @@ def _set_check(doc: AttestationsDoc, catalog: Catalog | None, org: str) -> Attes
 @router.put(
     "/{name}",
     status_code=200,
-    responses={201: {}, 412: {}, 422: {}, 428: {}},
+    response_model=Written,
+    responses={201: {"model": Written}, 412: {}, 422: {}, 428: {}},
     openapi_extra=requires(Action.policy_write),
 )
 async def put_attestations(
@@ -125,7 +123,7 @@ async def put_attestations(
     caller: PrincipalDep,
     if_match: str | None = Header(default=None),
     if_none_match: str | None = Header(default=None),
-) -> dict[str, Any]:
+) -> Written:
     """Create (201) or replace (200, needs `If-Match`); an invalid file, an unknown target
     or a conflict with the org's other files is 422 and changes nothing."""
     media_type, text = request_text(await request.body(), request.headers.get("content-type", ""))
@@ -167,8 +165,10 @@ def _known_etag(snapshot: Snapshot | None, org: str, name: str) -> str | None:
     return next((t.etag for t in texts if (t.org, t.name) == (org, name)), None)
 
 
-@router.get("/{name}/revisions", openapi_extra=requires(Action.policy_read))
-def list_revisions(org: str, name: str, state: StateDep) -> dict[str, Any]:
+@router.get(
+    "/{name}/revisions", response_model=Revisions, openapi_extra=requires(Action.policy_read)
+)
+def list_revisions(org: str, name: str, state: StateDep) -> Revisions:
     revisions = state.store.attestations_revisions(org, name)
     if not revisions:
         raise _not_found(org, name)

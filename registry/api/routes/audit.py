@@ -9,12 +9,15 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.api.access import requires
 from registry.api.deps import StateDep
+from registry.api.records import AuditLog
 from registry.security.roles import Action
 
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/v1/orgs/{org}/audit", openapi_extra=requires(Action.audit_read))
+@router.get(
+    "/v1/orgs/{org}/audit", response_model=AuditLog, openapi_extra=requires(Action.audit_read)
+)
 async def audit(
     org: str,
     state: StateDep,
@@ -26,7 +29,7 @@ async def audit(
     return {"org": org, "entries": [e.to_json() for e in entries]}
 
 
-@router.get("/v1/audit", openapi_extra=requires(Action.audit_read))
+@router.get("/v1/audit", response_model=AuditLog, openapi_extra=requires(Action.audit_read))
 async def catalog_audit(
     state: StateDep,
     after: Annotated[int, Query(ge=0, le=2**62, description="entries after this seq")] = 0,

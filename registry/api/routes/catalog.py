@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.api.access import requires
 from registry.api.deps import PrincipalDep, StateDep
+from registry.api.records import Imported
 from registry.catalog.loader import Catalog, catalog_from_texts
 from registry.catalog.seal import check, public_key
 from registry.security.roles import Action
@@ -56,6 +57,7 @@ def check_seal(upload: CatalogUpload, catalog: Catalog, verify_key: Path | None)
 
 @router.post(
     "/v1/catalog",
+    response_model=Imported,
     responses={409: {"description": "the import would remove providers or deployments"}},
     openapi_extra=requires(Action.catalog_import),
 )
@@ -64,7 +66,7 @@ async def import_catalog(
     state: StateDep,
     caller: PrincipalDep,
     allow_removals: Annotated[bool, Query()] = False,
-) -> dict[str, Any]:
+) -> Imported:
     """Validate every file (422 listing each problem, nothing stored), then make the
     catalog the active revision; an unchanged catalog adds nothing. A `manifest` (and
     `signature`) is checked against the uploaded files (422 `CLR-C011`/`CLR-C012`); a server
@@ -83,4 +85,4 @@ async def import_catalog(
         return imported
 
     result = await state.writer.run(write)
-    return {"revision": result.revision, "created": result.created, "providers": result.providers}
+    return Imported(revision=result.revision, created=result.created, providers=result.providers)

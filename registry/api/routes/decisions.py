@@ -21,12 +21,14 @@ from typing import Any, NamedTuple
 from fastapi import APIRouter, Request, Response
 
 from registry.api.access import requires
+from registry.api.answers import Permitted
 from registry.api.deps import AppState, fresh_snapshot, policy_entry, today
 from registry.api.problems import ProblemError, problem
+from registry.api.routerdocs import LiteLLMView, OpenRouterDocument, VercelDocument, router_body
 from registry.api.snapshot import PolicyEntry, Snapshot
 from registry.catalog.loader import Catalog
 from registry.engine.decisions import Evaluation
-from registry.routers.formats import compact_body
+from registry.routers.formats import restricts, router_formats
 from registry.security.roles import Action
 from registry.store.preconditions import etag_matches
 
@@ -74,12 +76,15 @@ def _evaluation(
 def _json_body(entry: PolicyEntry, result: Evaluation, catalog: Catalog) -> tuple[bytes, str]:
     """The JSON answer without its closing brace, and its ETag: what the answer says does
     not depend on the store generation, so it is cached across snapshots (snapshot.py
-    `carried`) and `with_store_revision` closes it with the serving snapshot's generation."""
+    `carried`) and `with_store_revision` closes it with the serving snapshot's generation.
+    Serialized through `Permitted`, the model OpenAPI documents, once per cached body
+    (`store_revision`, its last field, is left out here and spliced in per snapshot)."""
     answer = result.to_json()
     answer["policy_revision"] = entry.stored.content_hash
     answer["policy_meaning_revision"] = entry.loaded.revision  # as the CLI hashes a file
     answer["attestations_revision"] = catalog.attestations_revision  # null: the org has none
-    body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+    model = Permitted.model_validate({**answer, "store_revision": 0})
+    body = model.model_dump_json(exclude_unset=True, exclude={"store_revision"}).encode()
     return body[:-1], answer_etag(answer)
 
 
@@ -105,12 +110,19 @@ def _render(
         rendered = _json_body(entry, result, catalog)
     else:
         cls = entry.loaded.data_class(query.data_class)
-        if (body := compact_body(query.fmt, result, catalog, cls)) is not None:
+        document = router_formats()[query.fmt](result, catalog, cls)
+        if restricts(query.fmt, document):  # never a document that would not restrict
+            body = router_body(query.fmt, document)
             rendered = (body, f'W/"{hashlib.sha256(body).hexdigest()[:32]}"')
     snapshot.remember(key, rendered)
     return rendered
 
 
+PERMITTED_200: dict[str, Any] = {
+    "model": Permitted | OpenRouterDocument | LiteLLMView | VercelDocument,
+    "description": "format=json: the permitted set (`Permitted`, as `allowed --format json`); "
+    "format=openrouter, litellm, vercel: that router's document (SPEC §8)",
+}
 PERMITTED_PARAMETERS: list[dict[str, Any]] = [
     {"name": "org", "in": "path", "required": True, "schema": {"type": "string"}},
     {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -183,7 +195,7 @@ def _query(request: Request) -> Query:
 
 @router.get(
     POLICY + "/permitted",
-    responses={304: {}, 503: {}},
+    responses={200: PERMITTED_200, 304: {}, 503: {}},
     openapi_extra=requires(Action.decision_read, parameters=PERMITTED_PARAMETERS),
 )
 async def permitted(request: Request) -> Response:

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.api.access import requires
+from registry.api.answers import EvaluateAnswer, ExplainAnswer
 from registry.api.deps import AppState, StateDep, catalog_of, fresh_snapshot, policy_entry, today
 from registry.engine.explain import explain as explain_targets
 from registry.policy.loader import load_policy_text
@@ -44,7 +45,12 @@ async def _explain(
     }
 
 
-@router.get(POLICY + "/explain/{provider}", openapi_extra=requires(Action.decision_read))
+@router.get(
+    POLICY + "/explain/{provider}",
+    response_model=ExplainAnswer,
+    response_model_exclude_unset=True,
+    openapi_extra=requires(Action.decision_read),
+)
 async def explain_provider(
     org: str,
     name: str,
@@ -59,7 +65,10 @@ async def explain_provider(
 
 
 @router.get(
-    POLICY + "/explain/{provider}/{deployment}", openapi_extra=requires(Action.decision_read)
+    POLICY + "/explain/{provider}/{deployment}",
+    response_model=ExplainAnswer,
+    response_model_exclude_unset=True,
+    openapi_extra=requires(Action.decision_read),
 )
 async def explain_deployment(
     org: str,
@@ -87,7 +96,12 @@ class EvaluateRequest(BaseModel):
     model: str | None = None
 
 
-@router.post("/v1/evaluate", openapi_extra=requires(Action.evaluate))
+@router.post(
+    "/v1/evaluate",
+    response_model=EvaluateAnswer,
+    response_model_exclude_unset=True,
+    openapi_extra=requires(Action.evaluate),
+)
 async def evaluate(request: EvaluateRequest, state: StateDep) -> dict[str, Any]:
     """Evaluate an inline policy against the current catalog (nothing is stored)."""
     snapshot = fresh_snapshot(state)

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.api.access import requires
+from registry.api.answers import GateAnswer
 from registry.api.deps import StateDep, fresh_snapshot, org_catalog, today
 from registry.api.problems import ProblemError
 from registry.gate.check import check_entries
@@ -41,7 +42,12 @@ class GateRequest(BaseModel):
     ] = {}
 
 
-@router.post("/v1/orgs/{org}/gate", openapi_extra=requires(Action.gate_run))
+@router.post(
+    "/v1/orgs/{org}/gate",
+    response_model=GateAnswer,
+    response_model_exclude_unset=True,
+    openapi_extra=requires(Action.gate_run),
+)
 async def gate(org: str, request: GateRequest, state: StateDep) -> dict[str, Any]:
     """Check deploy manifests against one of the org's stored policies and the catalog as
     the org sees it (its attestations applied, SPEC §9)."""

@@ -12,19 +12,21 @@ from registry.api.access import requires
 from registry.api.deps import StateDep
 from registry.api.holder import Stale
 from registry.api.problems import problem
+from registry.api.records import Alive, Ready
 from registry.security.roles import Action
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", openapi_extra=requires(Action.public))
-async def healthz() -> dict[str, str]:
+@router.get("/healthz", response_model=Alive, openapi_extra=requires(Action.public))
+async def healthz() -> Alive:
     """The process is alive (says nothing about the store)."""
-    return {"status": "ok"}
+    return Alive(status="ok")
 
 
 @router.get(
     "/readyz",
+    response_model=Ready,
     responses={503: {"description": "not ready (problem+json)"}},
     openapi_extra=requires(Action.public),
 )
@@ -48,12 +50,12 @@ async def readyz(state: StateDep) -> Any:
             "the store holds no catalog",
             "import one: clearance catalog import DIR --database URL",
         )
-    return {
-        "status": "ready",
-        "revision": snapshot.generation,
-        "catalog_revision": snapshot.catalog.revision,
-        "policies": len(snapshot.policies),
-    }
+    return Ready(
+        status="ready",
+        revision=snapshot.generation,
+        catalog_revision=snapshot.catalog.revision,
+        policies=len(snapshot.policies),
+    )
 
 
 @router.get("/metrics", response_class=Response, openapi_extra=requires(Action.public))

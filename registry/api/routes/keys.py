@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from registry.api.access import requires
 from registry.api.deps import PrincipalDep, StateDep
 from registry.api.problems import ProblemError
+from registry.api.records import KeyCreated, KeyList
 from registry.security.roles import Action
 from registry.store.access import KeyInfo
 
@@ -25,13 +26,15 @@ class KeyCreate(BaseModel):
     name: Annotated[str, Field(max_length=100)] = ""
 
 
-@router.get("", openapi_extra=requires(Action.key_read))
+@router.get("", response_model=KeyList, openapi_extra=requires(Action.key_read))
 async def list_keys(org: str, state: StateDep) -> dict[str, Any]:
     keys = await run_in_threadpool(state.store.list_keys, org)
     return {"org": org, "keys": [k.to_json() for k in keys]}
 
 
-@router.post("", status_code=201, openapi_extra=requires(Action.key_write))
+@router.post(
+    "", status_code=201, response_model=KeyCreated, openapi_extra=requires(Action.key_write)
+)
 async def create_key(
     org: str, body: KeyCreate, state: StateDep, caller: PrincipalDep
 ) -> dict[str, Any]:

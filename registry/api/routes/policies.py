@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import yaml
 from fastapi import APIRouter, Header, Request, Response
@@ -11,6 +10,7 @@ from fastapi import APIRouter, Header, Request, Response
 from registry.api.access import requires
 from registry.api.deps import PrincipalDep, StateDep, fresh_snapshot
 from registry.api.problems import ProblemError
+from registry.api.records import PolicyList, Revisions, Stored, Written
 from registry.api.routes.versioned import (
     YAML_TYPES,
     preconditions_first,
@@ -20,6 +20,7 @@ from registry.api.routes.versioned import (
 )
 from registry.api.snapshot import PolicyEntry, Snapshot
 from registry.policy.loader import LoadedPolicy, load_policy_text
+from registry.policy.models import Policy
 from registry.policy.targets import check_targets
 from registry.security.roles import Action
 from registry.store.preconditions import etag_matches
@@ -39,20 +40,17 @@ def _not_found(org: str, name: str) -> ProblemError:
     )
 
 
-@router.get("", openapi_extra=requires(Action.policy_read))
-def list_policies(org: str, state: StateDep) -> dict[str, Any]:
-    return {
-        "org": org,
-        "policies": [
-            {"name": p.name, "revision": p.revision, "etag": p.etag}
-            for p in state.store.list_policies(org)
-        ],
-    }
+@router.get("", response_model=PolicyList, openapi_extra=requires(Action.policy_read))
+def list_policies(org: str, state: StateDep) -> PolicyList:
+    stored = state.store.list_policies(org)
+    return PolicyList(
+        org=org, policies=[Stored(name=s.name, revision=s.revision, etag=s.etag) for s in stored]
+    )
 
 
 @router.get(
     "/{name}",
-    responses={200: {"content": {"application/yaml": {}}}, 304: {}},
+    responses={200: {"model": Policy, "content": {"application/yaml": {}}}, 304: {}},
     openapi_extra=requires(Action.policy_read),
 )
 async def get_policy(org: str, name: str, state: StateDep, request: Request) -> Response:
@@ -116,7 +114,8 @@ def _parse(org: str, name: str, text: str) -> LoadedPolicy:
 @router.put(
     "/{name}",
     status_code=200,
-    responses={201: {}, 412: {}, 422: {}, 428: {}},
+    response_model=Written,
+    responses={201: {"model": Written}, 412: {}, 422: {}, 428: {}},
     openapi_extra=requires(Action.policy_write),
 )
 async def put_policy(
@@ -129,7 +128,7 @@ async def put_policy(
     if_match: str | None = Header(default=None),
     if_none_match: str | None = Header(default=None),
     allow_unknown_targets: bool = False,
-) -> dict[str, Any]:
+) -> Written:
     """Create (201) or replace (200, needs `If-Match`); an invalid body changes nothing.
     Every providers.allow/deny and exception target must be in the active catalog (422
     naming the closest id) unless `allow_unknown_targets=true`. A body that differs only in
@@ -170,8 +169,10 @@ async def put_policy(
     return written(response, org, name, stored, created, receipt)
 
 
-@router.get("/{name}/revisions", openapi_extra=requires(Action.policy_read))
-def list_revisions(org: str, name: str, state: StateDep) -> dict[str, Any]:
+@router.get(
+    "/{name}/revisions", response_model=Revisions, openapi_extra=requires(Action.policy_read)
+)
+def list_revisions(org: str, name: str, state: StateDep) -> Revisions:
     revisions = state.store.policy_revisions(org, name)
     if not revisions:
         raise _not_found(org, name)

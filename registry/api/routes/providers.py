@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from registry.api.access import requires
 from registry.api.deps import StateDep, catalog_of, fresh_snapshot
 from registry.api.problems import ProblemError
+from registry.api.records import ProviderAnswer, ProviderList, ProviderSummary
 from registry.catalog.loader import Catalog
 from registry.catalog.models import Provider
 from registry.countries import BUILTIN_GROUPS
@@ -30,21 +31,21 @@ def _countries(provider: Provider) -> set[str]:
     return found
 
 
-def _summary(provider: Provider) -> dict[str, Any]:
-    return {
-        "id": provider.id,
-        "name": provider.name,
-        "headquarters": provider.headquarters,
-        "deployments": [f"{provider.id}/{d.id}" for d in provider.deployments]
-        or [f"{provider.id}/default"],
-        "verified_at": provider.verified_at,
-    }
+def _summary(provider: Provider) -> ProviderSummary:
+    deployments = [f"{provider.id}/{d.id}" for d in provider.deployments]
+    return ProviderSummary(
+        id=provider.id,
+        name=provider.name,
+        headquarters=provider.headquarters,
+        deployments=deployments or [f"{provider.id}/default"],
+        verified_at=provider.verified_at,
+    )
 
 
-@router.get("", openapi_extra=requires(Action.public))
+@router.get("", response_model=ProviderList, openapi_extra=requires(Action.public))
 async def list_providers(
     state: StateDep, country: str | None = None, certification: str | None = None
-) -> dict[str, Any]:
+) -> ProviderList:
     """Providers, optionally only those that may process or store data in `country` or
     that hold `certification`."""
     catalog = _catalog(state)
@@ -55,10 +56,10 @@ async def list_providers(
         if certification and certification not in {c.id for c in provider.certifications or ()}:
             continue
         chosen.append(_summary(provider))
-    return {"catalog_revision": catalog.revision, "providers": chosen}
+    return ProviderList(catalog_revision=catalog.revision, providers=chosen)
 
 
-@router.get("/{provider_id}", openapi_extra=requires(Action.public))
+@router.get("/{provider_id}", response_model=ProviderAnswer, openapi_extra=requires(Action.public))
 async def get_provider(provider_id: str, state: StateDep) -> dict[str, Any]:
     catalog = _catalog(state)
     provider = catalog.providers.get(provider_id)

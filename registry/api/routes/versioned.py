@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from fastapi import Response
 from starlette.concurrency import run_in_threadpool
 
 from registry.api.problems import ProblemError
+from registry.api.records import RevisionOut, Revisions, Written
 from registry.errors import PreconditionFailedError, PreconditionRequiredError
 from registry.store.preconditions import check_preconditions
 from registry.store.repository import Receipt
@@ -67,7 +68,7 @@ async def preconditions_first(
 
 def written(
     response: Response, org: str, name: str, stored: StoredText, created: bool, receipt: Receipt
-) -> dict[str, Any]:
+) -> Written:
     """The answer to a PUT that was stored: 201 or 200, its ETag, and the store revision
     that made the write (`min_revision` for reading it on any replica; this replica's
     snapshot already serves it, api/holder.py)."""
@@ -75,26 +76,19 @@ def written(
     response.headers["ETag"] = stored.etag
     revision = receipt.generation
     response.headers["X-Clearance-Revision"] = str(revision)
-    return {
-        "org": org,
-        "name": name,
-        "revision": stored.revision,
-        "etag": stored.etag,
-        "store_revision": revision,
-    }
+    return Written(
+        org=org, name=name, revision=stored.revision, etag=stored.etag, store_revision=revision
+    )
 
 
-def revisions_answer(org: str, name: str, revisions: Sequence[Revision]) -> dict[str, Any]:
-    return {
-        "org": org,
-        "name": name,
-        "revisions": [
-            {
-                "revision": r.revision,
-                "etag": f'"{r.content_hash}"',
-                "media_type": r.media_type,
-                "created_at": r.created_at.isoformat(),
-            }
-            for r in revisions
-        ],
-    }
+def revisions_answer(org: str, name: str, revisions: Sequence[Revision]) -> Revisions:
+    listed = [
+        RevisionOut(
+            revision=r.revision,
+            etag=f'"{r.content_hash}"',
+            media_type=r.media_type,
+            created_at=r.created_at.isoformat(),
+        )
+        for r in revisions
+    ]
+    return Revisions(org=org, name=name, revisions=listed)
