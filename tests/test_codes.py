@@ -4,6 +4,7 @@ from it."""
 
 from __future__ import annotations
 
+import ast
 import re
 
 from registry.codes import Code, reference
@@ -71,3 +72,18 @@ def test_other_docs_name_only_codes_that_exist() -> None:
     for path in [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]:
         for code in set(LITERAL.findall(path.read_text())):
             assert Code.of(code) is not None, f"{path.name} names {code}, which does not exist"
+
+
+def test_codes_are_named_from_the_table_not_written_out() -> None:
+    """A code given as a bare string ("CLR-A404") would escape the table's checks; the
+    product names `Code.A404` (clearance_client, a library that stands alone, excepted)."""
+    offenders = []
+    for top in ("registry", "cli"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            if path == ROOT / "registry" / "codes.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                value = node.value if isinstance(node, ast.Constant) else None
+                if isinstance(value, str) and re.fullmatch(r"CLR-[A-Z][0-9]{3}", value):
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == [], "use registry.codes.Code: " + ", ".join(offenders)

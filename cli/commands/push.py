@@ -18,6 +18,7 @@ import typer
 from cli.common import fail
 from cli.exitcodes import ExitCode
 from registry.attestations.loader import attestations_from_document
+from registry.codes import Code
 from registry.errors import InputError, Problem
 from registry.policy.loader import policy_from_document
 from registry.yamlload import load_file
@@ -58,7 +59,7 @@ def resource_of(path: Path) -> tuple[Kind, str, str]:
     raise InputError(
         [
             Problem(
-                "CLR-N003",
+                Code.N003,
                 "neither a policy nor an attestations file",
                 "start the file with `policy: NAME` or `attestations: NAME`, and `org: ORG`",
                 str(path),

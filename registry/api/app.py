@@ -37,6 +37,7 @@ from registry.api.routes import (
 )
 from registry.api.settings import Settings
 from registry.catalog.seal import load_verified
+from registry.codes import Code
 from registry.engine.engine import Engine
 from registry.errors import ClearanceError, PreconditionFailedError
 from registry.policy.loader import load_policy
@@ -160,7 +161,7 @@ async def _store_unavailable(request: object, exc: Exception) -> object:
     detail = str(exc).splitlines()[0][:300]
     return problems.problem(
         503,
-        "CLR-A503",
+        Code.A503,
         "Store unavailable",
         detail,
         "retry shortly; check the database and /readyz",

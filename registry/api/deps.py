@@ -16,6 +16,7 @@ from registry.api.snapshot import PolicyEntry, Snapshot
 from registry.api.writer import Writer
 from registry.attestations.apply import with_attestations
 from registry.catalog.loader import Catalog
+from registry.codes import Code
 from registry.engine.engine import Engine
 from registry.security.keys import Principal
 from registry.store.repository import Store
@@ -45,7 +46,7 @@ async def principal(request: Request) -> Principal:
     found = getattr(request.state, "principal", None)
     if not isinstance(found, Principal):  # a guarded route always has one: fail closed
         raise ProblemError(
-            401, "CLR-A401", "Unauthorized", "no authenticated key", "send a Bearer key"
+            401, Code.A401, "Unauthorized", "no authenticated key", "send a Bearer key"
         )
     return found
 
@@ -60,7 +61,7 @@ def fresh_snapshot(state: AppState, min_revision: int | None = None) -> Snapshot
     except Stale as stale:
         raise ProblemError(
             503,
-            "CLR-A503",
+            Code.A503,
             "Stale or unavailable",
             stale.reason,
             "retry shortly; if it persists, check the store and /readyz",
@@ -79,7 +80,7 @@ def policy_entry(snapshot: Snapshot, org: str, name: str) -> tuple[PolicyEntry, 
     if entry is None:
         raise ProblemError(
             404,
-            "CLR-A404",
+            Code.A404,
             "Not found",
             f"no policy {name!r} in org {org!r}",
             f"list policies at /v1/orgs/{org}/policies",
@@ -98,7 +99,7 @@ def org_catalog(snapshot: Snapshot, org: str) -> Catalog:
     if found.problems:
         raise ProblemError(
             503,
-            "CLR-A503",
+            Code.A503,
             "Attestations unusable",
             f"the stored attestations of org {org!r} cannot be used with catalog "
             f"{catalog.revision}: {found.problems[0].render()}",
@@ -118,7 +119,7 @@ def catalog_of(snapshot: Snapshot) -> Catalog:
     if snapshot.catalog is None:
         raise ProblemError(
             503,
-            "CLR-A504",
+            Code.A504,
             "No catalog",
             "the store holds no catalog",
             "import one: clearance catalog import DIR --database URL",

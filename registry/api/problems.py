@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from registry.codes import Code
 from registry.errors import (
     CatalogRemovalError,
     ClearanceError,
@@ -98,7 +99,7 @@ async def on_validation_error(_request: Request, exc: Exception) -> JSONResponse
     first = errors[0] if errors else {"loc": [], "message": "invalid request"}
     return problem(
         422,
-        "CLR-R422",
+        Code.R422,
         "Invalid request",
         f"{first['loc']}: {first['message']}",
         "fix the request parameters as /openapi.json describes",
@@ -110,7 +111,7 @@ async def on_unexpected(_request: Request, _exc: Exception) -> JSONResponse:
     """Never a traceback to a client; the log has it."""
     return problem(
         500,
-        "CLR-H500",
+        Code.H500,
         "Internal error",
         "the request failed unexpectedly",
         "retry; if it persists, report it with the time of the request",

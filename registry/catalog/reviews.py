@@ -21,6 +21,7 @@ from pydantic import Field, ValidationError
 from registry.catalog.loader import Catalog
 from registry.catalog.models import Evidence, Provider
 from registry.catalog.quotes import quoted_support, set_high_stakes
+from registry.codes import Code
 from registry.errors import CatalogError
 from registry.schema_types import IsoDate, Slug, StrictModel, Text
 from registry.validation import problems_from_validation
@@ -183,7 +184,7 @@ def load_reviews(root: Path | str) -> ReviewLog:
             parsed = ReviewFile.model_validate(document.data)
         except ValidationError as err:
             raise CatalogError(
-                problems_from_validation(err, document, "CLR-C001", ReviewFile)
+                problems_from_validation(err, document, Code.C001, ReviewFile)
             ) from None
         for review in parsed.reviews:
             found.setdefault((review.target, review.fact, review.value), []).append(review)

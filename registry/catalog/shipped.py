@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from registry.codes import Code
 from registry.errors import CatalogError, Problem
 
 PACKAGE = "provider_catalog"
@@ -55,7 +56,7 @@ def resolve_catalog(
     raise CatalogError(
         [
             Problem(
-                "CLR-C003",
+                Code.C003,
                 "no catalog: no --catalog, no CLEARANCE_CATALOG, no ./provider_catalog/providers/ "
                 "and no catalog in the installed package",
                 "pass --catalog DIR (the directory that holds providers/) or reinstall "

@@ -17,6 +17,7 @@ from typing import Any
 
 import casbin
 
+from registry.codes import Code
 from registry.engine.operators import Operator, operator_table
 from registry.errors import EngineError
 
@@ -90,7 +91,7 @@ class CasbinDecider:
         unknown_ops = {row.op for row in rows} - set(operators)
         if unknown_ops:
             raise EngineError(
-                "CLR-E001",
+                Code.E001,
                 f"no operator named {sorted(unknown_ops)}",
                 "upgrade Clearance or fix the requirement table",
             )
@@ -104,7 +105,7 @@ class CasbinDecider:
                 return bool(self._enforcers[rule].enforce(rule, value))
         except Exception as err:  # casbin raises bare RuntimeError and anything an op raises
             raise EngineError(
-                "CLR-E002",
+                Code.E002,
                 f"{rule} could not be decided: {err}",
                 "report this; the target is denied meanwhile",
             ) from err

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from registry.catalog.attested import Attested
 from registry.catalog.facts import Target, targets
 from registry.catalog.loader import Catalog
+from registry.codes import Code
 from registry.engine.compiled import CompiledClass, fact_value
 from registry.engine.decisions import Decision, Source
 from registry.engine.engine import Engine
@@ -197,7 +198,7 @@ def matching_targets(catalog: Catalog, wanted: str, model: str | None) -> list[T
     hint = f"did you mean {', '.join(close)}?" if close else "list targets with `clearance allowed`"
     scope = f" offering model {model}" if model else ""
     raise PolicyError(
-        [Problem("CLR-X001", f"no target {wanted!r}{scope} in the catalog", hint, catalog.root)]
+        [Problem(Code.X001, f"no target {wanted!r}{scope} in the catalog", hint, catalog.root)]
     )
 
 

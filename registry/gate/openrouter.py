@@ -23,6 +23,7 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from registry.catalog.facts import Target, targets
 from registry.catalog.loader import Catalog
+from registry.codes import Code
 from registry.errors import InputError
 from registry.gate.report import Entry
 from registry.routers.litellm_openrouter import model_variant_problem, pinned_reach, pins_of
@@ -140,7 +141,7 @@ def openrouter_entries(doc: Document, catalog: Catalog) -> list[Entry]:
     try:
         request = Request.model_validate(doc.data)
     except ValidationError as err:
-        raise InputError(problems_from_validation(err, doc, "CLR-G001", Request)) from None
+        raise InputError(problems_from_validation(err, doc, Code.G001, Request)) from None
     found = reach(catalog, request.provider)
     label = f"OpenRouter {'pinned' if found.pinned else 'unpinned'} request for {request.label}"
     problems = [p for p in (found.problem, *request.route_problems()) if p is not None]

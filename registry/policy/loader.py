@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from registry.codes import Code
 from registry.countries import BUILTIN_GROUPS, ISO_3166_1_ALPHA2, expand
 from registry.errors import PolicyError, Problem
 from registry.policy.models import (
@@ -94,7 +95,7 @@ class LoadedPolicy:
             raise PolicyError(
                 [
                     Problem(
-                        "CLR-P004",
+                        Code.P004,
                         "no data class given and no default_data_class",
                         "pass --data-class or set default_data_class",
                         self.file,
@@ -107,7 +108,7 @@ class LoadedPolicy:
             raise PolicyError(
                 [
                     Problem(
-                        "CLR-P004",
+                        Code.P004,
                         f"unknown data class {name!r}",
                         f"use one of {sorted(self.classes)}",
                         self.file,
@@ -120,7 +121,7 @@ class LoadedPolicy:
 
 
 def _p(doc: Document, path: KeyPath, message: str, remedy: str) -> Problem:
-    return Problem("CLR-P002", message, remedy, doc.file, doc.line_of(path), render_path(path))
+    return Problem(Code.P002, message, remedy, doc.file, doc.line_of(path), render_path(path))
 
 
 def _group_problems(policy: Policy, doc: Document) -> Iterator[Problem]:
@@ -267,7 +268,7 @@ def policy_from_document(doc: Document) -> LoadedPolicy:
         raise PolicyError(
             [
                 Problem(
-                    "CLR-P001",
+                    Code.P001,
                     "a policy must be a mapping",
                     "start the file with `policy:` and `org:`",
                     doc.file,
@@ -278,7 +279,7 @@ def policy_from_document(doc: Document) -> LoadedPolicy:
     try:
         policy = Policy.model_validate(doc.data)
     except ValidationError as err:
-        raise PolicyError(problems_from_validation(err, doc, "CLR-P001", Policy)) from None
+        raise PolicyError(problems_from_validation(err, doc, Code.P001, Policy)) from None
     groups = {**BUILTIN_GROUPS, **{k: frozenset(v) for k, v in policy.region_groups.items()}}
     problems = [
         *_group_problems(policy, doc),

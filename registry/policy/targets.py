@@ -12,13 +12,14 @@ import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from registry.codes import Code
 from registry.errors import PolicyError, Problem
 from registry.policy.loader import LoadedPolicy
 
 if TYPE_CHECKING:
     from registry.catalog.loader import Catalog
 
-CODE = "CLR-P005"
+CODE = Code.P005
 
 
 def catalog_ids(catalog: Catalog) -> frozenset[str]:

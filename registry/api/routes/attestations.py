@@ -30,6 +30,7 @@ from registry.api.snapshot import Snapshot
 from registry.attestations.loader import AttestationsDoc, load_attestations_text
 from registry.attestations.models import AttestationsFile
 from registry.catalog.loader import Catalog
+from registry.codes import Code
 from registry.security.roles import Action
 from registry.store.preconditions import etag_matches
 from registry.store.repository import AttestationsCheck, Receipt
@@ -41,7 +42,7 @@ router = APIRouter(prefix="/v1/orgs/{org}/attestations", tags=["attestations"])
 def _not_found(org: str, name: str) -> ProblemError:
     return ProblemError(
         404,
-        "CLR-A404",
+        Code.A404,
         "Not found",
         f"no attestations {name!r} in org {org!r}",
         f"list them at /v1/orgs/{org}/attestations",
@@ -88,7 +89,7 @@ def _parse(org: str, name: str, text: str) -> AttestationsDoc:
     if (doc.org, doc.name) != (org, name):
         raise ProblemError(
             422,
-            "CLR-A422",
+            Code.A422,
             "Names differ",
             f"the body is attestations {doc.name!r} of org {doc.org!r}, "
             f"but the URL names {name!r} of org {org!r}",

@@ -27,6 +27,7 @@ from registry.api.problems import ProblemError, problem
 from registry.api.routerdocs import LiteLLMView, OpenRouterDocument, VercelDocument, router_body
 from registry.api.snapshot import PolicyEntry, Snapshot
 from registry.catalog.loader import Catalog
+from registry.codes import Code
 from registry.engine.decisions import Evaluation
 from registry.routers.formats import restricts, router_formats
 from registry.security.roles import Action
@@ -173,7 +174,7 @@ def _query(request: Request) -> Query:
     if fmt not in FORMATS:
         raise ProblemError(
             422,
-            "CLR-R422",
+            Code.R422,
             "Invalid request",
             f"format {fmt!r} is not supported",
             f"use format={', '.join(FORMATS)}",
@@ -184,7 +185,7 @@ def _query(request: Request) -> Query:
         if not raw.isdigit():
             raise ProblemError(
                 422,
-                "CLR-R422",
+                Code.R422,
                 "Invalid request",
                 f"min_revision {raw!r} is not a whole number",
                 "send the X-Clearance-Revision value of a previous answer",
@@ -252,7 +253,7 @@ def _responses(
 def _unroutable(query: Query) -> Response:
     return problem(
         409,
-        "CLR-R409",
+        Code.R409,
         "Nothing routable",
         f"no permitted deployment of data class {query.data_class or '(default)'} can be "
         f"expressed as {query.fmt} routing options; an empty `only` would not restrict routing",

@@ -11,6 +11,7 @@ from registry.api.access import requires
 from registry.api.answers import GateAnswer
 from registry.api.deps import StateDep, fresh_snapshot, org_catalog, today
 from registry.api.problems import ProblemError
+from registry.codes import Code
 from registry.gate.check import check_entries
 from registry.gate.manifests import manifest_entries
 from registry.security.roles import Action
@@ -56,7 +57,7 @@ async def gate(org: str, request: GateRequest, state: StateDep) -> dict[str, Any
     if entry is None:
         raise ProblemError(
             404,
-            "CLR-A404",
+            Code.A404,
             "Not found",
             f"no policy {request.policy!r} in org {org!r}",
             f"PUT it to /v1/orgs/{org}/policies/{request.policy} first",

@@ -13,6 +13,7 @@ from registry.api.deps import StateDep
 from registry.api.holder import Stale
 from registry.api.problems import problem
 from registry.api.records import Alive, Ready
+from registry.codes import Code
 from registry.security.roles import Action
 
 router = APIRouter(tags=["health"])
@@ -37,7 +38,7 @@ async def readyz(state: StateDep) -> Any:
     except Stale as stale:
         return problem(
             503,
-            "CLR-A503",
+            Code.A503,
             "Not ready",
             stale.reason,
             "retry shortly; check that the store is reachable",
@@ -45,7 +46,7 @@ async def readyz(state: StateDep) -> Any:
     if snapshot.catalog is None:
         return problem(
             503,
-            "CLR-A504",
+            Code.A504,
             "Not ready",
             "the store holds no catalog",
             "import one: clearance catalog import DIR --database URL",

@@ -13,6 +13,7 @@ from registry.api.access import requires
 from registry.api.deps import PrincipalDep, StateDep
 from registry.api.problems import ProblemError
 from registry.api.records import KeyCreated, KeyList
+from registry.codes import Code
 from registry.security.roles import Action
 from registry.store.access import KeyInfo
 
@@ -64,7 +65,7 @@ async def revoke_key(org: str, key_id: str, state: StateDep, caller: PrincipalDe
     if revoked is None:
         raise ProblemError(
             404,
-            "CLR-A404",
+            Code.A404,
             "Not found",
             f"no active key {key_id!r} in org {org!r}",
             f"list keys at /v1/orgs/{org}/keys",

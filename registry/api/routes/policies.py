@@ -19,6 +19,7 @@ from registry.api.routes.versioned import (
     written,
 )
 from registry.api.snapshot import PolicyEntry, Snapshot
+from registry.codes import Code
 from registry.policy.loader import LoadedPolicy, load_policy_text
 from registry.policy.models import Policy
 from registry.policy.targets import check_targets
@@ -33,7 +34,7 @@ router = APIRouter(prefix="/v1/orgs/{org}/policies", tags=["policies"])
 def _not_found(org: str, name: str) -> ProblemError:
     return ProblemError(
         404,
-        "CLR-A404",
+        Code.A404,
         "Not found",
         f"no policy {name!r} in org {org!r}",
         f"list policies at /v1/orgs/{org}/policies",
@@ -102,7 +103,7 @@ def _parse(org: str, name: str, text: str) -> LoadedPolicy:
     if (policy.policy.org, policy.policy.policy) != (org, name):
         raise ProblemError(
             422,
-            "CLR-A422",
+            Code.A422,
             "Names differ",
             f"the body is policy {policy.policy.policy!r} of org {policy.policy.org!r}, "
             f"but the URL names {name!r} of org {org!r}",

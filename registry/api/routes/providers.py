@@ -12,6 +12,7 @@ from registry.api.problems import ProblemError
 from registry.api.records import ProviderAnswer, ProviderList, ProviderSummary
 from registry.catalog.loader import Catalog
 from registry.catalog.models import Provider
+from registry.codes import Code
 from registry.countries import BUILTIN_GROUPS
 from registry.security.roles import Action
 
@@ -66,7 +67,7 @@ async def get_provider(provider_id: str, state: StateDep) -> dict[str, Any]:
     if provider is None:
         raise ProblemError(
             404,
-            "CLR-A404",
+            Code.A404,
             "Not found",
             f"no provider {provider_id!r}",
             "list providers at /v1/providers",

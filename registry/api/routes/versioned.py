@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.api.problems import ProblemError
 from registry.api.records import RevisionOut, Revisions, Written
+from registry.codes import Code
 from registry.errors import PreconditionFailedError, PreconditionRequiredError
 from registry.store.preconditions import check_preconditions
 from registry.store.repository import Receipt
@@ -35,7 +36,7 @@ def request_text(raw: bytes, content_type: str) -> tuple[str, str]:
     if media_type not in (*YAML_TYPES, *JSON_TYPES):
         raise ProblemError(
             415,
-            "CLR-A415",
+            Code.A415,
             "Unsupported media type",
             f"Content-Type {media_type or '(none)'} is not YAML or JSON",
             "send Content-Type: application/yaml or application/json",
@@ -44,7 +45,7 @@ def request_text(raw: bytes, content_type: str) -> tuple[str, str]:
         return media_type, raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ProblemError(
-            400, "CLR-A400", "Not UTF-8", "the body is not UTF-8 text", "send the body as UTF-8"
+            400, Code.A400, "Not UTF-8", "the body is not UTF-8 text", "send the body as UTF-8"
         ) from None
 
 
