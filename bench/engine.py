@@ -32,7 +32,7 @@ from registry.attestations.loader import (
 from registry.catalog.facts import Target, targets
 from registry.catalog.loader import Catalog
 from registry.engine.casbin_model import CasbinDecider
-from registry.engine.compiled import CompiledClass, column, compile_class, fact_value
+from registry.engine.compiled import COLUMNS, CompiledClass, column, compile_class, fact_value
 from registry.engine.decisions import Evaluation
 from registry.engine.engine import ENGINE_VERSION, Engine
 from registry.engine.evaluate import evaluate_compiled
@@ -250,8 +250,7 @@ def bench_size(size: int, seed: int, repeat: int, cedar_max: int) -> SizeResult:
     def recompile() -> None:
         # A policy change: the catalog's targets and fact columns were built when the catalog
         # revision was loaded; everything that depends on the policy is built anew.
-        for key in [k for k in catalog.memo if k[0] == "column" and k[2] == TRUST_FACT]:
-            del catalog.memo[key]
+        catalog.index.forget(COLUMNS, lambda key: isinstance(key, tuple) and key[1] == TRUST_FACT)
         outputs["recompile"] = Engine().evaluate(policy, catalog, DATA_CLASS, None, AS_OF)
 
     attestations = bench_attestations(found, ATTESTED_TARGETS)

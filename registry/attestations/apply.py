@@ -3,7 +3,7 @@
 Entries in effect (signed on or before the date, expiring on or after it) become the
 overlay; expired ones are ignored and warned about (the catalog's facts apply again: fail
 closed), and ones expiring within 30 days warn ahead. Views are memoized on the base
-catalog per (attestations, date), a few at a time.
+catalog per (attestations, date), a few at a time (in its index).
 """
 
 from __future__ import annotations
@@ -21,11 +21,14 @@ from registry.attestations.loader import (
     check_attestations,
     load_attestation_paths,
 )
+from registry.catalog.index import Kind
 from registry.catalog.loader import Catalog
 from registry.catalog.overlay import FactOverlay, OverlayEntry, overlaid
 
 EXPIRY_WARNING_DAYS = 30
 VIEWS_KEPT = 64
+# the org views of one catalog, by (attestations key, date), newest last
+VIEWS: Kind[OrderedDict[tuple[str, date], Catalog]] = Kind("org views")
 _VIEWS_LOCK = threading.Lock()
 
 
@@ -83,9 +86,7 @@ def with_attestations(catalog: Catalog, aset: AttestationSet | None, as_of: date
         raise ValueError("attestations apply to a public catalog, not to an org's view of one")
     key = (aset.key, as_of)
     with _VIEWS_LOCK:
-        views: OrderedDict[tuple[str, date], Catalog] = catalog.memo.setdefault(
-            "attested_views", OrderedDict()
-        )
+        views = catalog.index.get(VIEWS, None, OrderedDict)
         view = views.get(key)
         if view is None:
             view = views[key] = overlaid(build_overlay(catalog, aset, as_of))

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from registry.catalog.attested import Attested
+from registry.catalog.index import Kind
 from registry.catalog.loader import Catalog
 from registry.catalog.models import (
     FACT_PATHS,
@@ -200,18 +201,19 @@ def _provider_targets(provider: Provider, model: str | None) -> Iterable[Target]
     return out
 
 
+TARGETS: Kind[tuple[Target, ...]] = Kind("targets")
+
+
 def targets(catalog: Catalog, model: str | None = None) -> tuple[Target, ...]:
-    """All targets of the catalog (sorted by id), memoized per catalog and model; for an
+    """All targets of the catalog (sorted by id), built once per catalog and model; for an
     org's view of a catalog, the base catalog's targets with the org's overlay applied."""
-    key = ("targets", model.lower() if model else None)
-    cached = catalog.memo.get(key)
-    if cached is None:
+    wanted = model.lower() if model else None
+
+    def build() -> tuple[Target, ...]:
         overlay = catalog.overlay
         if overlay is not None:
-            cached = tuple(overlay.apply(t) for t in targets(overlay.base, model))
-        else:
-            found = [t for p in catalog.providers.values() for t in _provider_targets(p, model)]
-            cached = tuple(sorted(found, key=lambda t: t.id))
-        catalog.memo[key] = cached
-    result: tuple[Target, ...] = cached
-    return result
+            return tuple(overlay.apply(t) for t in targets(overlay.base, model))
+        found = [t for p in catalog.providers.values() for t in _provider_targets(p, model)]
+        return tuple(sorted(found, key=lambda t: t.id))
+
+    return catalog.index.get(TARGETS, wanted, build)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from registry.catalog.index import CatalogIndex
 from registry.catalog.models import Provider
 from registry.codes import Code
 from registry.errors import CatalogError, InputError, Problem, YamlError
@@ -30,7 +31,7 @@ class Catalog:
     """A validated catalog: providers by id, a content revision, and where each came from.
 
     A catalog *seen by one org* carries that org's attestations as `overlay` (SPEC §9): the
-    same providers and revision, its own memo, and a `cache_key` that names both, so nothing
+    same providers and revision, its own index, and a `cache_key` that names both, so nothing
     computed for one org's view is ever served for another's.
     """
 
@@ -38,7 +39,7 @@ class Catalog:
     providers: Mapping[str, Provider]
     revision: str
     files: Mapping[str, str]
-    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    index: CatalogIndex = field(default_factory=CatalogIndex, compare=False, repr=False)
     overlay: FactOverlay | None = field(default=None, compare=False, repr=False)
 
     @property

@@ -59,6 +59,6 @@ class FactOverlay:
 
 def overlaid(overlay: FactOverlay) -> Catalog:
     """The base catalog as the overlay's org sees it: same providers and revision, its own
-    memo (targets and fact columns are built once per overlay)."""
+    index (targets and fact columns are built once per overlay)."""
     base = overlay.base
     return Catalog(base.root, base.providers, base.revision, base.files, overlay=overlay)

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from registry.catalog.facts import Target, targets
+from registry.catalog.index import Kind
 from registry.catalog.loader import Catalog
 from registry.engine.casbin_model import CasbinDecider, Row
 from registry.engine.decisions import Outcome, Reason
@@ -146,6 +147,10 @@ def fact_value(target: Target, fact: str, trust_facts: tuple[str, ...]) -> Any:
     return target.facts[fact]
 
 
+# target indexes grouped by a fact's encoded value, by (model, fact, trust scope)
+COLUMNS: Kind[Mapping[str, list[int]]] = Kind("fact columns")
+
+
 def column(
     catalog: Catalog,
     model: str | None,
@@ -154,15 +159,14 @@ def column(
     trust_floor: str | None = None,
 ) -> Mapping[str, list[int]]:
     """Indexes into `targets(catalog, model)` grouped by the JSON of their value for `fact`,
-    memoized on the catalog (a catalog revision never changes).
+    built once per catalog (a catalog revision never changes).
 
     For evidence trust the value keeps only the facts below `trust_floor`: the decision and
     the reason depend on those alone, and far fewer distinct values remain to decide.
     """
     scope = (trust_facts, trust_floor) if fact == TRUST_FACT else ()
-    key = ("column", model, fact, scope)
-    cached = catalog.memo.get(key)
-    if cached is None:
+
+    def build() -> Mapping[str, list[int]]:
         found = targets(catalog, model)
         values: list[Any]
         if fact == TRUST_FACT:
@@ -182,9 +186,9 @@ def column(
         groups: dict[str, list[int]] = {}
         for value, members in by_value.items():
             groups.setdefault(encode(value), []).extend(members)
-        catalog.memo[key] = cached = groups
-    result: Mapping[str, list[int]] = cached
-    return result
+        return groups
+
+    return catalog.index.get(COLUMNS, (model, fact, scope), build)
 
 
 def weak_facts(

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 
 from registry.catalog.facts import Target, targets
+from registry.catalog.index import Kind
 from registry.catalog.loader import Catalog
 from registry.engine.compiled import CompiledClass, column
 from registry.engine.decisions import Decision, Evaluation, Reason, Source, Waived
@@ -124,29 +125,29 @@ def requirement_failures(
     return failures
 
 
+NAMES: Kind[Mapping[str, list[int]]] = Kind("target indexes by name")
+ATTESTED: Kind[tuple[int, ...]] = Kind("attested target indexes")
+
+
 def names_index(catalog: Catalog, model: str | None) -> Mapping[str, list[int]]:
-    """Target indexes by target id and by provider id, memoized per catalog."""
-    key = ("names", model)
-    found = catalog.memo.get(key)
-    if found is None:
+    """Target indexes by target id and by provider id, built once per catalog."""
+
+    def build() -> Mapping[str, list[int]]:
         index: dict[str, list[int]] = {}
         for i, target in enumerate(targets(catalog, model)):
             index.setdefault(target.id, []).append(i)
             index.setdefault(target.provider, []).append(i)
-        catalog.memo[key] = found = index
-    result: Mapping[str, list[int]] = found
-    return result
+        return index
+
+    return catalog.index.get(NAMES, model, build)
 
 
 def attested_indexes(catalog: Catalog, model: str | None) -> tuple[int, ...]:
-    """Indexes of the targets an org's attestations set facts of, memoized per view."""
-    key = ("attested", model)
-    found = catalog.memo.get(key)
-    if found is None:
-        found = tuple(i for i, t in enumerate(targets(catalog, model)) if t.attested)
-        catalog.memo[key] = found
-    result: tuple[int, ...] = found
-    return result
+    """Indexes of the targets an org's attestations set facts of, built once per view."""
+    found = targets(catalog, model)
+    return catalog.index.get(
+        ATTESTED, model, lambda: tuple(i for i, t in enumerate(found) if t.attested)
+    )
 
 
 def _name_attestations(failures: list[list[Reason]], found: tuple[Target, ...], at: int) -> None:

@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from registry.catalog.index import Kind
 from registry.codes import Code
 from registry.errors import PolicyError, Problem
 from registry.policy.loader import LoadedPolicy
@@ -22,16 +23,19 @@ if TYPE_CHECKING:
 CODE = Code.P005
 
 
+POLICY_IDS: Kind[frozenset[str]] = Kind("policy ids")
+
+
 def catalog_ids(catalog: Catalog) -> frozenset[str]:
     """Every id a policy may name: providers, and `provider/deployment` (an implicit
-    deployment is `provider/default`); memoized per catalog."""
-    known: frozenset[str] | None = catalog.memo.get("policy_ids")
-    if known is None:
+    deployment is `provider/default`); built once per catalog."""
+
+    def build() -> frozenset[str]:
         from registry.catalog.facts import targets  # the catalog models: once there is one
 
-        names = {name for t in targets(catalog) for name in (t.provider, t.id)}
-        known = catalog.memo["policy_ids"] = frozenset(names)
-    return known
+        return frozenset(name for t in targets(catalog) for name in (t.provider, t.id))
+
+    return catalog.index.get(POLICY_IDS, None, build)
 
 
 def _named(policy: LoadedPolicy) -> Iterable[tuple[str, str, int | None]]:

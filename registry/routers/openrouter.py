@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from registry.catalog.facts import targets
+from registry.catalog.index import Kind
 from registry.catalog.loader import Catalog
 from registry.engine.decisions import Evaluation
 from registry.policy.loader import ResolvedClass
@@ -36,14 +37,14 @@ def to_openrouter(evaluation: Evaluation, catalog: Catalog, cls: ResolvedClass) 
     return {"provider": provider}
 
 
+SLUGS: Kind[dict[str, frozenset[str]]] = Kind("openrouter slugs")
+
+
 def slug_targets(catalog: Catalog) -> dict[str, frozenset[str]]:
     """Every OpenRouter slug the catalog lists → the deployments it reaches: a base slug all
-    of its provider's, a regional slug every deployment that carries it (memoized per
+    of its provider's, a regional slug every deployment that carries it (built once per
     catalog: every OpenRouter entry and every LiteLLM view reads it)."""
-    cached: dict[str, frozenset[str]] | None = catalog.memo.get("openrouter_slugs")
-    if cached is None:
-        cached = catalog.memo["openrouter_slugs"] = _slug_targets(catalog)
-    return cached
+    return catalog.index.get(SLUGS, None, lambda: _slug_targets(catalog))
 
 
 def _slug_targets(catalog: Catalog) -> dict[str, frozenset[str]]:
