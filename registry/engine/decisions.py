@@ -27,7 +27,7 @@ class Source:
         return cls(doc.get("file", ""), doc.get("line"))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Reason:
     """One failed requirement of one target (or a list that excludes it)."""
 
@@ -60,28 +60,28 @@ class Reason:
         """The reason `to_json` wrote (a registry's answer, read back by the CLI)."""
         attested = doc.get("attested")
         return cls(
-            doc["rule"],
-            doc["message"],
-            doc.get("fact"),
-            doc.get("value"),
-            doc.get("expected"),
-            Source.from_json(doc.get("source")),
-            doc.get("outcome", "failed"),
-            None if attested is None else Attested.from_json(attested),
+            rule=doc["rule"],
+            message=doc["message"],
+            fact=doc.get("fact"),
+            value=doc.get("value"),
+            expected=doc.get("expected"),
+            source=Source.from_json(doc.get("source")),
+            outcome=doc.get("outcome", "failed"),
+            attested=None if attested is None else Attested.from_json(attested),
         )
 
     def with_attestation(self, attested: Attested) -> Reason:
         """This reason about a fact the org attested: the message names the document."""
         message = f"{self.message} ({attested.note()})"
         return Reason(
-            self.rule,
-            message,
-            self.fact,
-            self.value,
-            self.expected,
-            self.source,
-            self.outcome,
-            attested,
+            rule=self.rule,
+            message=message,
+            fact=self.fact,
+            value=self.value,
+            expected=self.expected,
+            source=self.source,
+            outcome=self.outcome,
+            attested=attested,
         )
 
 

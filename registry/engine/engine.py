@@ -95,13 +95,13 @@ def deny_all(
     """Every target denied because the engine failed; the reason names the failure."""
     detail = err.message if isinstance(err, EngineError) else f"{type(err).__name__}: {err}"
     reason = Reason(
-        f"{data_class}.engine",
-        f"engine error, denied: {detail}",
-        None,
-        None,
-        None,
-        Source(policy.file, None),
-        "error",
+        rule=f"{data_class}.engine",
+        message=f"engine error, denied: {detail}",
+        fact=None,
+        value=None,
+        expected=None,
+        source=Source(policy.file, None),
+        outcome="error",
     )
     found = targets(catalog, model.lower() if model else None)
     denied = Decision(False, (reason,))

@@ -32,12 +32,12 @@ def list_reasons(
     if names[0] in deny or names[1] in deny:
         reasons = [
             Reason(
-                "providers.deny",
-                f"{e.target} is on the deny list",
-                None,
-                target.id,
-                None,
-                Source(policy.file, e.line),
+                rule="providers.deny",
+                message=f"{e.target} is on the deny list",
+                fact=None,
+                value=target.id,
+                expected=None,
+                source=Source(policy.file, e.line),
             )
             for e in policy.deny
             if e.target in names
@@ -45,12 +45,12 @@ def list_reasons(
     if allow and names[0] not in allow and names[1] not in allow:
         reasons.append(
             Reason(
-                "providers.allow",
-                f"{target.id} is not on the allow list",
-                None,
-                target.id,
-                [e.target for e in policy.allow],
-                Source(policy.file, policy.allow[0].line),
+                rule="providers.allow",
+                message=f"{target.id} is not on the allow list",
+                fact=None,
+                value=target.id,
+                expected=[e.target for e in policy.allow],
+                source=Source(policy.file, policy.allow[0].line),
             )
         )
     return reasons

@@ -22,7 +22,7 @@ from registry.policy.loader import LoadedPolicy
 Status = Literal["pass", "failed", "unknown", "unknown-allowed", "waived", "error"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Check:
     rule: str
     status: Status
@@ -55,16 +55,16 @@ class Check:
     def from_json(cls, doc: dict[str, Any]) -> Check:
         attested = doc.get("attested")
         return cls(
-            doc["rule"],
-            doc["status"],
-            doc.get("fact"),
-            doc.get("value"),
-            doc.get("expected"),
-            doc.get("message", ""),
-            Source.from_json(doc.get("source")),
-            doc.get("trust"),
-            tuple(doc.get("evidence") or ()),
-            None if attested is None else Attested.from_json(attested),
+            rule=doc["rule"],
+            status=doc["status"],
+            fact=doc.get("fact"),
+            value=doc.get("value"),
+            expected=doc.get("expected"),
+            message=doc.get("message", ""),
+            source=Source.from_json(doc.get("source")),
+            trust=doc.get("trust"),
+            evidence=tuple(doc.get("evidence") or ()),
+            attested=None if attested is None else Attested.from_json(attested),
         )
 
 
@@ -130,7 +130,17 @@ def _shown_expected(value: Any) -> str:
 def _checks(compiled: CompiledClass, target: Target, decision: Decision) -> list[Check]:
     waived = {w.reason.rule for w in decision.waived}
     checks = [
-        Check(r.rule, "failed", None, r.value, r.expected, r.message, r.source, None, ())
+        Check(
+            rule=r.rule,
+            status="failed",
+            fact=None,
+            value=r.value,
+            expected=r.expected,
+            message=r.message,
+            source=r.source,
+            trust=None,
+            evidence=(),
+        )
         for r in decision.reasons
         if r.rule.startswith("providers.")
     ]
@@ -153,32 +163,32 @@ def _checks(compiled: CompiledClass, target: Target, decision: Decision) -> list
             )
             checks.append(
                 Check(
-                    req.rule,
-                    status,
-                    fact,
-                    shown,
-                    expected(req),
-                    message + note,
-                    source,
-                    trust,
-                    _evidence(target, fact),
-                    attested,
+                    rule=req.rule,
+                    status=status,
+                    fact=fact,
+                    value=shown,
+                    expected=expected(req),
+                    message=message + note,
+                    source=source,
+                    trust=trust,
+                    evidence=_evidence(target, fact),
+                    attested=attested,
                 )
             )
             continue
         status = "waived" if req.rule in waived else reason.outcome
         checks.append(
             Check(
-                req.rule,
-                status,
-                fact,
-                reason.value,
-                reason.expected,
-                reason.message + note,
-                source,
-                trust,
-                _evidence(target, fact),
-                attested,
+                rule=req.rule,
+                status=status,
+                fact=fact,
+                value=reason.value,
+                expected=reason.expected,
+                message=reason.message + note,
+                source=source,
+                trust=trust,
+                evidence=_evidence(target, fact),
+                attested=attested,
             )
         )
     return checks

@@ -342,14 +342,14 @@ def _reason(req: Requirement, file: str, seen: Seen, value: Any, unknown: bool) 
     source = seen.attested.get(fact) if fact is not None else None
     outcome: Outcome = "unknown" if unknown else "failed"
     return Reason(
-        req.rule,
-        _note(message, source),
-        fact,
-        value,
-        want,
-        Source(file, req.line),
-        outcome,
-        source,
+        rule=req.rule,
+        message=_note(message, source),
+        fact=fact,
+        value=value,
+        expected=want,
+        source=Source(file, req.line),
+        outcome=outcome,
+        attested=source,
     )
 
 
@@ -372,12 +372,12 @@ def _list_reasons(policy: LoadedPolicy, seen: Seen) -> list[Reason]:
     names = {seen.id, seen.provider}
     out = [
         Reason(
-            "providers.deny",
-            f"{e.target} is on the deny list",
-            None,
-            seen.id,
-            None,
-            Source(policy.file, e.line),
+            rule="providers.deny",
+            message=f"{e.target} is on the deny list",
+            fact=None,
+            value=seen.id,
+            expected=None,
+            source=Source(policy.file, e.line),
         )
         for e in policy.deny
         if e.target in names
@@ -386,12 +386,12 @@ def _list_reasons(policy: LoadedPolicy, seen: Seen) -> list[Reason]:
     if allowed and not names & set(allowed):
         out.append(
             Reason(
-                "providers.allow",
-                f"{seen.id} is not on the allow list",
-                None,
-                seen.id,
-                allowed,
-                Source(policy.file, policy.allow[0].line),
+                rule="providers.allow",
+                message=f"{seen.id} is not on the allow list",
+                fact=None,
+                value=seen.id,
+                expected=allowed,
+                source=Source(policy.file, policy.allow[0].line),
             )
         )
     return out

@@ -455,7 +455,15 @@ def make_reason(
     else:
         message = spec.message(spec.what, shown, wanted)
     fact = None if spec.fact == TRUST_FACT else spec.fact
-    return Reason(req.rule, message, fact, shown, wanted, source, outcome)
+    return Reason(
+        rule=req.rule,
+        message=message,
+        fact=fact,
+        value=shown,
+        expected=wanted,
+        source=source,
+        outcome=outcome,
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -48,7 +48,14 @@ def _judge(
         if decision is None:
             missing = f"{target} was not evaluated"
             denied[target] = (
-                Reason("gate.unresolved", missing, None, target, None, Source(policy.file, None)),
+                Reason(
+                    rule="gate.unresolved",
+                    message=missing,
+                    fact=None,
+                    value=target,
+                    expected=None,
+                    source=Source(policy.file, None),
+                ),
             )
         elif not decision.permitted:
             denied[target] = decision.reasons

@@ -153,13 +153,13 @@ class GateReport:
 def _reason(doc: dict[str, Any]) -> Reason:
     source = doc.get("source") or {}
     return Reason(
-        doc["rule"],
-        doc["message"],
-        doc.get("fact"),
-        doc.get("value"),
-        doc.get("expected"),
-        Source(source.get("file", ""), source.get("line")),
-        doc.get("outcome", "failed"),
+        rule=doc["rule"],
+        message=doc["message"],
+        fact=doc.get("fact"),
+        value=doc.get("value"),
+        expected=doc.get("expected"),
+        source=Source(source.get("file", ""), source.get("line")),
+        outcome=doc.get("outcome", "failed"),
     )
 
 
