@@ -26,7 +26,7 @@ from registry.engine.engine import Engine
 from registry.gate.check import check_entries
 from registry.gate.manifests import manifest_entries
 from registry.policy.loader import LoadedPolicy, load_policy
-from registry.routers.formats import restricts
+from registry.routers.formats import ROUTER_FORMATS, restricts
 from registry.routers.litellm import to_litellm
 from registry.routers.litellm_match import ViewError, decide
 from registry.routers.openrouter import to_openrouter
@@ -567,3 +567,19 @@ def test_api_refuses_router_objects_that_would_not_restrict_and_unknown_formats(
     ]
     (fmt,) = [p for p in parameters["get"]["parameters"] if p["name"] == "format"]
     assert fmt["schema"]["enum"] == ["json", "openrouter", "litellm", "vercel"]
+
+
+def test_one_table_names_every_router_format() -> None:
+    """The CLI's --format choices, the API's format= values and the OpenAPI anyOf of
+    `permitted` all come from registry/routers/formats.py."""
+    from cli.commands.allowed import AllowedFormat
+    from registry.api.routes.decisions import FORMATS, PERMITTED_200
+
+    names = set(ROUTER_FORMATS)
+    assert names == {"openrouter", "litellm", "vercel"}
+    assert {f.value for f in AllowedFormat} == {"table", "json", *names}
+    assert set(FORMATS) == {"json", *names}
+    documented = set(getattr(PERMITTED_200["model"], "__args__", ()))
+    assert {f.model for f in ROUTER_FORMATS.values()} < documented
+    for fmt in ROUTER_FORMATS.values():
+        assert fmt.refusal or fmt.restricts({}), f"{fmt.name}: a refusal needs its words"

@@ -47,7 +47,7 @@ from registry.catalog.loader import Catalog
 from registry.engine.decisions import Evaluation
 from registry.engine.engine import Engine
 from registry.policy.loader import ResolvedClass, load_policy
-from registry.routers.formats import restricts, router_formats
+from registry.routers.formats import ROUTER_FORMATS, restricts
 from registry.routers.litellm import to_litellm
 from registry.routers.litellm_config import filter_config
 from registry.routers.openrouter import openrouter_only
@@ -113,20 +113,12 @@ def _vercel_warnings(ctx: Allowed) -> list[str]:
     ]
 
 
-REFUSALS = {
-    "openrouter": "no permitted deployment has an OpenRouter slug; refusing to print a "
-    "provider object that would not restrict routing",
-    "vercel": "no provider with a Vercel AI Gateway slug has every deployment permitted; "
-    "refusing to print gateway options that would not restrict routing",
-}
-
-
 def _router(fmt: str, warnings: Callable[[Allowed], list[str]]) -> Callable[[Allowed], ExitCode]:
     def emit(ctx: Allowed) -> ExitCode:
-        document = router_formats()[fmt](ctx.result, ctx.catalog, ctx.cls)
+        document = ROUTER_FORMATS[fmt].render(ctx.result, ctx.catalog, ctx.cls)
         _echo_err(warnings(ctx))
         if not restricts(fmt, document):  # e.g. an empty `only`: fail closed
-            typer.echo(f"error: {REFUSALS[fmt]}", err=True)
+            typer.echo(f"error: {ROUTER_FORMATS[fmt].refusal}", err=True)
             return ExitCode.FAILED
         typer.echo(render_json(document), nl=False)
         return ExitCode.OK

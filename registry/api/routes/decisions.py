@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import time
 from datetime import date
+from functools import reduce
 from typing import Any, NamedTuple
 
 from fastapi import APIRouter, Request, Response
@@ -24,18 +26,17 @@ from registry.api.access import requires
 from registry.api.answers import Permitted
 from registry.api.deps import AppState, fresh_snapshot, policy_entry, today
 from registry.api.problems import ProblemError, problem
-from registry.api.routerdocs import LiteLLMView, OpenRouterDocument, VercelDocument, router_body
 from registry.api.snapshot import PolicyEntry, Snapshot
 from registry.catalog.loader import Catalog
 from registry.codes import Code
 from registry.engine.decisions import Evaluation
-from registry.routers.formats import restricts, router_formats
+from registry.routers.formats import ROUTER_FORMATS, restricts, router_body
 from registry.security.roles import Action
 from registry.store.preconditions import etag_matches
 
 router = APIRouter(tags=["decisions"])
 POLICY = "/v1/orgs/{org}/policies/{name}"
-FORMATS = ("json", "openrouter", "litellm", "vercel")
+FORMATS = ("json", *ROUTER_FORMATS)
 # Which revision produced an answer, not what it says: left out of its ETag.
 REVISION_KEYS = (
     "catalog_revision",
@@ -111,7 +112,7 @@ def _render(
         rendered = _json_body(entry, result, catalog)
     else:
         cls = entry.loaded.data_class(query.data_class)
-        document = router_formats()[query.fmt](result, catalog, cls)
+        document = ROUTER_FORMATS[query.fmt].render(result, catalog, cls)
         if restricts(query.fmt, document):  # never a document that would not restrict
             body = router_body(query.fmt, document)
             rendered = (body, f'W/"{hashlib.sha256(body).hexdigest()[:32]}"')
@@ -120,7 +121,7 @@ def _render(
 
 
 PERMITTED_200: dict[str, Any] = {
-    "model": Permitted | OpenRouterDocument | LiteLLMView | VercelDocument,
+    "model": reduce(operator.or_, (f.model for f in ROUTER_FORMATS.values()), Permitted),
     "description": "format=json: the permitted set (`Permitted`, as `allowed --format json`); "
     "format=openrouter, litellm, vercel: that router's document (SPEC §8)",
 }

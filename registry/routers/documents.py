@@ -1,7 +1,8 @@
-"""Response models of `permitted?format=openrouter|litellm|vercel` (SPEC §8, docs/routers.md):
-what each router needs to stay on the permitted set. `permitted` serializes the router's
-document through its model once per cached answer (routes/decisions.py), and OpenAPI
-documents the route's 200 as one of these or `Permitted` (format=json)."""
+"""The documents of the router formats (SPEC §8, docs/routers.md) as models: what each
+router needs to stay on the permitted set. The registry of formats (formats.py) names each
+format's model; `permitted?format=…` serializes the document through it once per cached
+answer (api/routes/decisions.py), and OpenAPI documents the route's 200 as one of these or
+`Permitted` (format=json)."""
 
 from __future__ import annotations
 
@@ -84,16 +85,3 @@ class LiteLLMView(BaseModel):
     hosts: dict[str, LiteLLMHost]
     providers: dict[str, LiteLLMProvider]
     openrouter_slugs: dict[str, list[str]]
-
-
-ROUTER_DOCUMENTS: dict[str, type[BaseModel]] = {
-    "openrouter": OpenRouterDocument,
-    "litellm": LiteLLMView,
-    "vercel": VercelDocument,
-}
-
-
-def router_body(fmt: str, document: object) -> bytes:
-    """The router document as compact JSON, through its model (keys it left out stay out)."""
-    model = ROUTER_DOCUMENTS[fmt]
-    return model.model_validate(document).model_dump_json(exclude_unset=True).encode()
