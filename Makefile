@@ -48,7 +48,7 @@ bench: $(STAMP)
 # Rewrite policies/expected/*.json, the README example and the gate golden files from the
 # current catalog; review the diff: it shows exactly which permissions a change moves.
 expected: $(STAMP)
-	CLEARANCE_UPDATE_EXPECTED=1 $(BIN)/python -m pytest -q tests/test_examples.py tests/test_readme.py tests/test_gate.py
+	CLEARANCE_UPDATE_EXPECTED=1 $(BIN)/python -m pytest -q tests/test_examples.py tests/test_readme.py tests/registry/gate/test_gate.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -3,7 +3,7 @@
 Each command lives in its own module, named here and imported only when that command is
 registered: `clearance validate …` imports the validate module and what it needs, not the
 gate, the routers, the server or the HTTP client (issue 15; `bench/cli_start.py` measures
-it, `tests/test_cli_start.py` checks it). `clearance --help` and the tests register all.
+it, `tests/cli/test_cli_start.py` checks it). `clearance --help` and the tests register all.
 """
 
 from __future__ import annotations

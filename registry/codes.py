@@ -143,7 +143,7 @@ def reference() -> str:
         "# Error codes",
         "",
         "<!-- Generated from registry/codes.py by `python -m registry.codes > docs/errors.md`;",
-        "     tests/test_codes.py fails when this file and the table differ. -->",
+        "     tests/registry/test_codes.py fails when this file and the table differ. -->",
         "",
         "Every error Clearance reports carries one of these codes, with a message and a",
         "remedy for the case at hand; the remedy below is the general advice. The CLI",

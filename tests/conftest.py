@@ -102,7 +102,7 @@ def sqlite_client(tmp_path: Path) -> Iterator[TestClient]:
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., ServeProcess]]:
     """Start `clearance serve` processes; all of them are stopped at teardown (a module may
-    define its own `serve`, as tests/test_client.py does)."""
+    define its own `serve`, as tests/clearance_client/test_client.py does)."""
     from tests.serveproc import ServeProcess
 
     started: list[ServeProcess] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
@@ -116,3 +117,28 @@ def test_router_formats_never_import_the_gate() -> None:
         if module.startswith("registry.routers")
     }
     assert {m: d for m, d in offenders.items() if d} == {}
+
+
+WHOLE_PROJECT_TESTS = {
+    "test_boundaries.py",
+    "test_envvars.py",
+    "test_examples.py",
+    "test_examples_dir.py",
+    "test_pgserver.py",
+    "test_readme.py",
+    "test_wheel.py",
+}
+
+
+def test_tests_mirror_the_package_tree() -> None:
+    """A change's tests are beside its room: tests/registry/store/ tests registry/store/,
+    tests/cli/ the CLI; only tests of the whole project sit in tests/ itself."""
+    tests = ROOT / "tests"
+    for path in sorted(tests.rglob("test_*.py")):
+        room = path.parent.relative_to(tests)
+        if room == Path("."):
+            assert path.name in WHOLE_PROJECT_TESTS, f"{path.name}: move it beside its package"
+        else:
+            assert (ROOT / room).is_dir() and (ROOT / room / "__init__.py").exists(), (
+                f"tests/{room} mirrors no package {room}/"
+            )

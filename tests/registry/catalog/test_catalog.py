@@ -191,7 +191,7 @@ def _research_conflicts(
     - research value known: a deployment holds it or is unknown, or its changed value cites a
       newer source (evidence naming the fact, dated on/after the research, with a quote). A
       value may become unknown everywhere: a high-stakes fact no verbatim quote carries is
-      dropped (tests/test_catalog_quotes.py), and unknown denies;
+      dropped (tests/registry/catalog/test_catalog_quotes.py), and unknown denies;
     - research value unknown: a deployment may hold a value only if some evidence on its
       provider or deployment names the fact.
     """

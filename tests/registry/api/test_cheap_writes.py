@@ -26,8 +26,8 @@ from registry.policy.loader import load_policy_text
 from registry.store.db import file_identity, sqlite_file
 from registry.store.repository import Receipt, Store
 from tests.conftest import ROOT
-from tests.test_api import problem
-from tests.test_attestations_api import IONOS_90, REVIEWS, STACKIT_DPA, attestations
+from tests.registry.api.test_api import problem
+from tests.registry.api.test_attestations_api import IONOS_90, REVIEWS, STACKIT_DPA, attestations
 
 ORG = "/v1/orgs/example"
 EU = f"{ORG}/policies/eu-confidential"

@@ -21,7 +21,7 @@ from registry.errors import YamlError
 from registry.policy.loader import load_policy
 from registry.yamlload import MAX_BYTES, MAX_DEPTH, load_file, load_text
 
-HAZARDS = Path(__file__).parent / "hazards"
+HAZARDS = Path(__file__).resolve().parents[1] / "hazards"  # tests/hazards
 VALID = HAZARDS / "valid"
 
 

@@ -32,7 +32,7 @@ from registry.yamlload import (
     load_text_c,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # tests/registry/ -> the repository
 HAZARDS = ROOT / "tests" / "hazards"
 CATALOG_FILES = sorted((ROOT / "provider_catalog" / "providers").glob("*.yaml"))
 HAZARD_PROVIDER_FILES = sorted((HAZARDS / "catalog").glob("*/providers/*.yaml"))

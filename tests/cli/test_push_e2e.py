@@ -7,8 +7,14 @@ import socket
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.registry.api.test_attestations_api import (
+    IONOS_90,
+    REVIEWS,
+    STACKIT_DPA,
+    attestations,
+    entry,
+)
 from tests.serveproc import ServeProcess, run_cli
-from tests.test_attestations_api import IONOS_90, REVIEWS, STACKIT_DPA, attestations, entry
 
 
 def _closed_port() -> int:

@@ -176,7 +176,7 @@ NOT_JSON = {("GET", "/metrics"), ("DELETE", "/v1/orgs/{org}/keys/{key_id}")}
 
 def _request_body(method: str, path: str) -> dict[str, Any]:
     """The body (and its Content-Type) of a request that succeeds, for the writes."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[3]  # tests/registry/api/ -> the repository
     if path == "/v1/catalog":
         files = sorted((root / "provider_catalog" / "providers").glob("*.yaml"))
         return {"json": {"providers": [{"name": f.name, "content": f.read_text()} for f in files]}}

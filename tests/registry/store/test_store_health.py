@@ -20,8 +20,7 @@ import httpx
 import pytest
 
 from tests.pgserver import PostgresServer, free_port
-from tests.serveproc import ServeProcess, run_cli
-from tests.test_e2e import (
+from tests.registry.api.test_e2e import (
     CONFIDENTIAL,
     DENY_OVHCLOUD,
     EU,
@@ -35,6 +34,7 @@ from tests.test_e2e import (
     replace_eu,
     wait_for,
 )
+from tests.serveproc import ServeProcess, run_cli
 
 MAX_STALENESS = 2.0
 NEW_PATH = "/v1/orgs/example/policies/e2e-eu"

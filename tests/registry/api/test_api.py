@@ -93,7 +93,7 @@ def _resolved(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, A
 
 def test_every_json_route_documents_its_success_body(client: TestClient) -> None:
     """Issue 17: every JSON route declares a 2xx schema with named properties (a response
-    model, not `dict[str, Any]`), so schemathesis checks the body (tests/test_fuzz.py)."""
+    model, not `dict[str, Any]`), so schemathesis checks the body (test_fuzz.py)."""
     document = client.get("/openapi.json").json()
     components = document["components"]["schemas"]
     seen = set()

@@ -17,7 +17,7 @@ import pytest
 from cli.main import COMMANDS, GROUPS, build_app, requested
 from tests.pgserver import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # tests/cli/ -> the repository
 POLICY = "policies/eu-confidential.yaml"
 HEAVY = ("httpx", "fastapi", "starlette", "sqlalchemy", "sqlmodel", "uvicorn", "alembic")
 # the console script's own code, plus: write the loaded modules' names to CLI_START_MODULES_FILE

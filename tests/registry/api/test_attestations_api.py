@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from registry.api.deps import AppState
 from tests.conftest import ROOT, seeded_client
-from tests.test_api import problem
+from tests.registry.api.test_api import problem
 
 ORG = "/v1/orgs/example"
 URL = f"{ORG}/attestations/vendor-reviews"
