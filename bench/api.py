@@ -515,14 +515,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _terminate(signum: int, _frame: object) -> None:
+def terminate(signum: int, _frame: object) -> None:
+    """SIGTERM as SystemExit, so the cleanup of `main` (stopping the server) runs."""
     raise SystemExit(128 + signum)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     seconds = 3.0 if args.quick else args.seconds
-    signal.signal(signal.SIGTERM, _terminate)  # run the cleanup below on SIGTERM too
+    signal.signal(signal.SIGTERM, terminate)  # run the cleanup below on SIGTERM too
     with tempfile.TemporaryDirectory(prefix="clearance-bench-") as tmp:
         database_url = f"sqlite:///{Path(tmp) / 'registry.db'}"
         key = make_key(database_url)

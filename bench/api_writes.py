@@ -35,6 +35,7 @@ from bench.api import (
     make_key,
     pinned,
     running_server,
+    terminate,
 )
 from bench.api_server import PERMITTED
 
@@ -244,14 +245,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _terminate(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     seconds = 3.0 if args.quick else args.seconds
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, terminate)
     wrk, why = ensure_wrk(not args.no_install)
     if wrk is None:
         print(f"SKIP {why}: this benchmark needs wrk (it mixes request kinds per connection)")
